@@ -1,0 +1,40 @@
+# Two commands on a fresh machine (Python 3.11 and make): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test worker setup setup-dev migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.requirements
+
+setup: $(VENV)/.requirements
+setup-dev: $(VENV)/.requirements-dev
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_account_admin
+
+# Serves the admin, the API and the OCPP websocket endpoint on embedded defaults.
+run: migrate
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+worker: migrate
+	$(BIN)/celery -A switchplatform worker --loglevel INFO --concurrency 2
+
+test: setup-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var

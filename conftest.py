@@ -1,0 +1,90 @@
+"""Fixtures shared by every test: personas per network, after healthchecks' alice, bob and charlie.
+
+- account_admin: sees every network
+- operator_a / viewer_a: members of network A
+- operator_b: member of network B
+"""
+from __future__ import annotations
+
+import pytest
+
+from locations.models import Location
+from networks.models import Membership, Network, User
+from stations.models import Station
+from stations.services import station_create
+
+STATION_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Human passwords hash with MD5 in tests; station passwords keep their own hasher, which
+    # the gateway verifies against.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "stations.hashers.StationPasswordHasher",
+    ]
+
+
+@pytest.fixture
+def network_a(db) -> Network:
+    return Network.objects.create(name="Network A")
+
+
+@pytest.fixture
+def network_b(db) -> Network:
+    return Network.objects.create(name="Network B")
+
+
+def make_user(username: str, **fields) -> User:
+    return User.objects.create_user(username=username, password="pw-" + username, **fields)
+
+
+@pytest.fixture
+def account_admin(db) -> User:
+    return make_user("alice", is_account_admin=True)
+
+
+@pytest.fixture
+def operator_a(network_a) -> User:
+    user = make_user("bob")
+    Membership.objects.create(user=user, network=network_a, role="operator")
+    return user
+
+
+@pytest.fixture
+def viewer_a(network_a) -> User:
+    user = make_user("victor")
+    Membership.objects.create(user=user, network=network_a, role="viewer")
+    return user
+
+
+@pytest.fixture
+def operator_b(network_b) -> User:
+    user = make_user("charlie")
+    Membership.objects.create(user=user, network=network_b, role="operator")
+    return user
+
+
+@pytest.fixture
+def location_a(network_a) -> Location:
+    return Location.objects.create(network=network_a, name="Depot A", country="NL", address="Kade 1, Utrecht")
+
+
+@pytest.fixture
+def location_b(network_b) -> Location:
+    return Location.objects.create(network=network_b, name="Depot B", country="DE", address="Ring 2, Berlin")
+
+
+@pytest.fixture
+def station_a(network_a, location_a) -> Station:
+    return station_create(
+        network=network_a, location=location_a, identity="CP-A-1", name="Station A1", password=STATION_PASSWORD
+    )
+
+
+@pytest.fixture
+def station_b(network_b, location_b) -> Station:
+    return station_create(
+        network=network_b, location=location_b, identity="CP-B-1", name="Station B1", password=STATION_PASSWORD
+    )

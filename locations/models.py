@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from networks.models import Network
+from networks.querysets import NetworkScopedQuerySet
+
+country_code_validator = RegexValidator(
+    r"^[A-Z]{2}$", "Enter an ISO 3166-1 alpha-2 country code in capitals, such as NL or DE."
+)
+
+
+class LocationQuerySet(NetworkScopedQuerySet):
+    pass
+
+
+class Location(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="locations")
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, validators=[country_code_validator], help_text="ISO 3166-1 alpha-2, e.g. NL")
+    address = models.CharField(max_length=300, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["network", "name"], name="unique_location_name_per_network"),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="location_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

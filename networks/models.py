@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from networks.querysets import ALL_ROLES, ROLE_ADMIN, ROLE_OPERATOR, ROLE_VIEWER, NetworkScopedQuerySet
+
+
+class User(AbstractUser):
+    is_account_admin = models.BooleanField(
+        "account admin",
+        default=False,
+        help_text="Sees and manages every network of the account.",
+    )
+
+
+class NetworkQuerySet(NetworkScopedQuerySet):
+    network_field = "id"
+
+
+class Network(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="networks")
+
+    objects = NetworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    ROLE_CHOICES = [
+        (ROLE_ADMIN, "Admin"),
+        (ROLE_OPERATOR, "Operator"),
+        (ROLE_VIEWER, "Viewer"),
+    ]
+    assert {c for c, _ in ROLE_CHOICES} == set(ALL_ROLES)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES, default=ROLE_VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "network"], name="one_membership_per_network")]
+        ordering = ["network__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.network} ({self.role})"

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from networks.middleware import SESSION_KEY
+from networks.models import Network
+
+
+@login_required
+@require_POST
+def select_network(request):
+    """Switch the network every page and list is narrowed to; empty means all networks."""
+    network_id = request.POST.get("network", "")
+    if network_id:
+        network = Network.objects.for_user(request.user).filter(pk=network_id).first()
+        if network is None:
+            raise Http404("No such network")
+        request.session[SESSION_KEY] = network.pk
+    else:
+        request.session.pop(SESSION_KEY, None)
+    next_url = request.POST.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/admin/"
+    return HttpResponseRedirect(next_url)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the admin, the API and the OCPP websocket endpoint with daphne."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options) -> None:
+        from daphne.cli import CommandLineInterface
+
+        from django.conf import settings
+
+        self.stdout.write(f"Serving on http://{host}:{port}/admin/ ; stations connect to {settings.OCPP_PUBLIC_URL}<identity>")
+        # Stations keep their websocket for weeks: daphne's default closes it after 24 h.
+        argv = ["-b", host, "-p", str(port), "--websocket_timeout", "-1", "--proxy-headers", "switchplatform.asgi:application"]
+        sys.exit(CommandLineInterface().run(argv))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from networks.admin_mixins import NetworkScopedAdmin
+from stations.forms import StationForm
+from stations.models import EVSE, OnboardedStation, PendingStation, Station
+from stations.services import station_connection_details, station_connection_url
+
+
+class EVSEInline(admin.TabularInline):
+    model = EVSE
+    fields = ["evse_id", "status", "error_code", "error_info", "status_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Station)
+class StationAdmin(NetworkScopedAdmin):
+    form = StationForm
+    list_display = [
+        "name",
+        "identity",
+        "network",
+        "location",
+        "state",
+        "ocpp_version",
+        "equipment",
+        "connection",
+        "last_seen",
+    ]
+    list_filter = ["state", "connected", "ocpp_version", "network", "location", "vendor"]
+    search_fields = ["name", "identity", "vendor", "model", "serial_number"]
+    readonly_fields = [
+        "connection_url",
+        "vendor",
+        "model",
+        "serial_number",
+        "firmware_version",
+        "connected",
+        "last_seen",
+        "last_connection_error",
+        "last_connection_error_at",
+    ]
+    inlines = [EVSEInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network", "location").prefetch_related("evses__connectors")
+
+    def get_fieldsets(self, request, obj=None):
+        main = ["network", "location", "name", "identity", "password"]
+        if obj is None:
+            return [(None, {"fields": main})]
+        return [
+            (None, {"fields": [*main, "connection_url"]}),
+            ("OCPP", {"fields": ["state", "ocpp_version", "security_profile"]}),
+            ("Station", {"fields": ["vendor", "model", "serial_number", "firmware_version"]}),
+            ("Connection", {"fields": ["connected", "last_seen", "last_connection_error", "last_connection_error_at"]}),
+        ]
+
+    @admin.display(description="connection URL")
+    def connection_url(self, obj: Station) -> str:
+        return station_connection_url(station=obj)
+
+    @admin.display(description="connection")
+    def connection(self, obj: Station) -> str:
+        if obj.connected:
+            return format_html('<span title="connected">● connected</span>')
+        if obj.last_connection_error:
+            return format_html('<span class="faulted" title="{}">offline</span>', obj.last_connection_error)
+        return "offline"
+
+    @admin.display(description="equipment")
+    def equipment(self, obj: Station) -> str:
+        parts = []
+        for evse in obj.evses.all():
+            for item, label in [(evse, f"EVSE {evse.evse_id}")] + [
+                (c, f"{evse.evse_id}/{c.connector_id}") for c in evse.connectors.all()
+            ]:
+                css = "equipment faulted" if item.is_faulted else "equipment"
+                title = item.error_text or item.status
+                parts.append((css, title, f"{label}: {item.status}"))
+        if not parts:
+            return "-"
+        return format_html_join("", '<span class="{}" title="{}">{}</span>', parts)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The password exists in clear only in this request: show what the station needs, once.
+        details = station_connection_details(station=obj, password=request.POST["password"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Connect {obj.name}",
+            "station": obj,
+            "details": details,
+            "opts": self.opts,
+            "change_url": f"../{obj.pk}/change/",
+        }
+        return TemplateResponse(request, "admin/stations/connection_details.html", context)
+
+    def response_change(self, request, obj):
+        if request.POST.get("password"):
+            return self.response_add(request, obj)
+        return super().response_change(request, obj)
+
+
+@admin.register(PendingStation)
+class PendingStationAdmin(StationAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).pending()
+
+
+@admin.register(OnboardedStation)
+class OnboardedStationAdmin(StationAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).onboarded()
+
+

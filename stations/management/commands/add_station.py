@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from locations.models import Location
+from networks.models import Network
+from stations.services import station_connection_details, station_create
+
+
+class Command(BaseCommand):
+    help = "Add a station to a network and print what to enter on it."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--network", required=True, help="Network name")
+        parser.add_argument("--identity", required=True)
+        parser.add_argument("--password", required=True, help="16 to 40 characters")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--location", default=None, help="Location name within the network")
+
+    def handle(self, *args, network: str, identity: str, password: str, name: str, location: str | None, **opts):
+        try:
+            network_obj = Network.objects.get(name=network)
+        except Network.DoesNotExist:
+            raise CommandError(f"No network named {network!r}.") from None
+        location_obj = None
+        if location:
+            location_obj = Location.objects.filter(network=network_obj, name=location).first()
+            if location_obj is None:
+                raise CommandError(f"No location named {location!r} in network {network!r}.")
+        try:
+            station = station_create(
+                network=network_obj, identity=identity, password=password, name=name, location=location_obj
+            )
+        except ValidationError as exc:
+            errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()) if hasattr(
+                exc, "message_dict"
+            ) else " ".join(exc.messages)
+            raise CommandError(errors) from None
+        details = station_connection_details(station=station, password=password)
+        self.stdout.write(self.style.SUCCESS(f"Added station {station.identity!r} to {network_obj.name!r} (Pending)."))
+        self.stdout.write(f"Connection URL: {details.url}")
+        self.stdout.write(f"Password, hex form (Zaptec / OCPP 1.6 AuthorizationKey): {details.password_hex}")
+        if details.zaptec_warning:
+            self.stdout.write(self.style.WARNING(details.zaptec_warning))

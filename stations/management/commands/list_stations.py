@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from networks.models import Network
+from stations.models import Station
+
+
+class Command(BaseCommand):
+    help = "List stations, optionally of one network or only the pending ones."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--network", default=None)
+        parser.add_argument("--pending", action="store_true")
+
+    def handle(self, *args, network: str | None, pending: bool, **options) -> None:
+        stations = Station.objects.select_related("network", "location")
+        if network:
+            network_obj = Network.objects.filter(name=network).first()
+            if network_obj is None:
+                raise CommandError(f"No network named {network!r}.")
+            stations = stations.in_network(network_obj)
+        if pending:
+            stations = stations.pending()
+        rows = [("IDENTITY", "NAME", "NETWORK", "LOCATION", "STATE", "OCPP", "CONNECTED", "LAST SEEN")]
+        for s in stations.order_by("network__name", "identity"):
+            rows.append(
+                (
+                    s.identity,
+                    s.name,
+                    s.network.name,
+                    s.location.name if s.location else "-",
+                    s.state,
+                    s.ocpp_version or "-",
+                    "yes" if s.connected else "no",
+                    s.last_seen.isoformat() if s.last_seen else "-",
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())

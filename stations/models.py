@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import binascii
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from locations.models import Location
+from networks.models import Network
+from networks.querysets import NetworkScopedQuerySet
+
+# RFC 3986 unreserved characters only: the identity is the last path segment of the station's
+# URL, and OCPP 2.0.1 forbids ':' (Basic auth separator) and caps it at 48 characters.
+IDENTITY_PATTERN = r"[A-Za-z0-9._~-]{1,48}"
+identity_validator = RegexValidator(
+    rf"^{IDENTITY_PATTERN}$",
+    "Use 1 to 48 letters, digits, '.', '_', '~' or '-' (no spaces, no ':').",
+)
+
+STATION_PASSWORD_HASHER = "station_pbkdf2_sha256"
+PASSWORD_MIN_LENGTH = 16
+PASSWORD_MAX_LENGTH = 40
+ZAPTEC_PASSWORD_BYTES = 20
+
+
+def validate_station_password(password: str) -> None:
+    """OCPP 2.0.1 BasicAuthPassword is 16 to 40 characters; refuse anything else."""
+    if not isinstance(password, str) or not (PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH):
+        raise ValidationError(
+            f"The password must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters long "
+            f"(OCPP 2.0.1 BasicAuthPassword; 1.6 stations take at most 20 bytes).",
+            code="password_length",
+        )
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in password):
+        raise ValidationError("The password may not contain control characters.", code="password_chars")
+
+
+def password_hex(password: str) -> str:
+    """The form OCPP 1.6 AuthorizationKey (and the Zaptec portal) takes: the UTF-8 bytes in hex."""
+    return binascii.hexlify(password.encode("utf-8")).decode("ascii").upper()
+
+
+def zaptec_password_warning(password: str) -> str | None:
+    size = len(password.encode("utf-8"))
+    if size == ZAPTEC_PASSWORD_BYTES:
+        return None
+    return (
+        f"This password is {size} bytes. Zaptec stations need exactly {ZAPTEC_PASSWORD_BYTES} bytes "
+        f"(40 hex digits): the portal pads a shorter key, which then no longer matches."
+    )
+
+
+class OcppVersion(models.TextChoices):
+    V16 = "1.6", "OCPP 1.6"
+    V201 = "2.0.1", "OCPP 2.0.1"
+
+
+class StationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ONBOARDED = "onboarded", "Onboarded"
+    REJECTED = "rejected", "Rejected"
+
+
+class SecurityProfile(models.IntegerChoices):
+    BASIC = 1, "1 - ws:// with Basic auth"
+    TLS_BASIC = 2, "2 - wss:// with Basic auth"
+    TLS_CLIENT_CERT = 3, "3 - wss:// with client certificate"
+
+
+class StationQuerySet(NetworkScopedQuerySet):
+    def pending(self):
+        return self.filter(state=StationState.PENDING)
+
+    def onboarded(self):
+        return self.filter(state=StationState.ONBOARDED)
+
+
+class Station(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="stations")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="stations", null=True, blank=True
+    )
+    name = models.CharField(max_length=200)
+    identity = models.CharField(
+        max_length=48,
+        unique=True,
+        validators=[identity_validator],
+        help_text="The charge point identity the station puts at the end of its URL.",
+    )
+    password_hash = models.CharField(max_length=256, editable=False)
+    ocpp_version = models.CharField(
+        "OCPP version",
+        max_length=8,
+        choices=OcppVersion.choices,
+        blank=True,
+        help_text="Leave empty to let the station choose; set to force a version.",
+    )
+    state = models.CharField(max_length=16, choices=StationState.choices, default=StationState.PENDING)
+    vendor = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    security_profile = models.PositiveSmallIntegerField(
+        choices=SecurityProfile.choices,
+        default=SecurityProfile.BASIC,
+        help_text="The lowest security profile the station may connect with.",
+    )
+    connected = models.BooleanField(default=False)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_connection_error = models.CharField(max_length=300, blank=True)
+    last_connection_error_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["network", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.identity})"
+
+    def clean(self) -> None:
+        if self.location_id and self.network_id and self.location.network_id != self.network_id:
+            raise ValidationError({"location": "The location must be in the station's network."})
+
+    def set_password(self, raw_password: str) -> None:
+        validate_station_password(raw_password)
+        self.password_hash = make_password(raw_password, hasher=STATION_PASSWORD_HASHER)
+
+    def check_password(self, raw_password: str) -> bool:
+        return bool(self.password_hash) and check_password(raw_password, self.password_hash)
+
+    @property
+    def is_faulted(self) -> bool:
+        return any(c.is_faulted for evse in self.evses.all() for c in [evse, *evse.connectors.all()])
+
+
+class EquipmentStatus(models.TextChoices):
+    # The union of the 1.6 ChargePointStatus and 2.0.1 ConnectorStatusEnumType values.
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    SUSPENDED_EV = "SuspendedEV"
+    FINISHING = "Finishing"
+    RESERVED = "Reserved"
+    OCCUPIED = "Occupied"
+    UNAVAILABLE = "Unavailable"
+    FAULTED = "Faulted"
+    UNKNOWN = "Unknown"
+
+
+class Equipment(models.Model):
+    status = models.CharField(max_length=20, choices=EquipmentStatus.choices, default=EquipmentStatus.UNKNOWN)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_info = models.CharField(max_length=500, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_faulted(self) -> bool:
+        return self.status == EquipmentStatus.FAULTED or self.error_code not in ("", "NoError")
+
+    @property
+    def error_text(self) -> str:
+        return " - ".join(p for p in (self.error_code, self.error_info, self.vendor_error_code) if p)
+
+
+class EVSE(Equipment):
+    """An EVSE (2.0.1), or in 1.6 the charge point (evse_id 0) and one EVSE per connector."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="evses")
+    evse_id = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["station", "evse_id"]
+        verbose_name = "EVSE"
+        constraints = [models.UniqueConstraint(fields=["station", "evse_id"], name="unique_evse_per_station")]
+
+    def __str__(self) -> str:
+        return f"{self.station.identity} EVSE {self.evse_id}"
+
+
+class Connector(Equipment):
+    evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.PositiveIntegerField(
+        help_text="2.0.1: the connector within its EVSE. 1.6: the station's connectorId."
+    )
+
+    class Meta:
+        ordering = ["evse", "connector_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["evse", "connector_id"], name="unique_connector_per_evse")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evse} connector {self.connector_id}"
+
+
+class PendingStation(Station):
+    class Meta:
+        proxy = True
+        verbose_name = "pending station"
+
+
+class OnboardedStation(Station):
+    class Meta:
+        proxy = True
+        verbose_name = "onboarded station"

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from locations.models import Location
+from networks.api import ScopedRelatedField, WritableNetworkField
+from stations.models import EVSE, Connector, Station, validate_station_password
+from stations.services import station_connection_details, station_connection_url
+
+
+def _password_validator(value: str) -> None:
+    try:
+        validate_station_password(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
+
+
+class ConnectorSerializer(serializers.ModelSerializer):
+    faulted = serializers.BooleanField(source="is_faulted", read_only=True)
+
+    class Meta:
+        model = Connector
+        fields = ["connector_id", "status", "error_code", "error_info", "vendor_error_code", "status_at", "faulted"]
+
+
+class EVSESerializer(serializers.ModelSerializer):
+    connectors = ConnectorSerializer(many=True, read_only=True)
+    faulted = serializers.BooleanField(source="is_faulted", read_only=True)
+
+    class Meta:
+        model = EVSE
+        fields = ["evse_id", "status", "error_code", "error_info", "status_at", "faulted", "connectors"]
+
+
+class StationSerializer(serializers.ModelSerializer):
+    network = WritableNetworkField()
+    location = ScopedRelatedField(Location, required=False, allow_null=True)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        validators=[_password_validator],
+        help_text="16 to 40 characters; required on create. Never returned.",
+    )
+    connection_url = serializers.SerializerMethodField()
+    evses = EVSESerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Station
+        fields = [
+            "identity",
+            "name",
+            "network",
+            "location",
+            "password",
+            "connection_url",
+            "state",
+            "ocpp_version",
+            "security_profile",
+            "vendor",
+            "model",
+            "serial_number",
+            "firmware_version",
+            "connected",
+            "last_seen",
+            "last_connection_error",
+            "last_connection_error_at",
+            "created_at",
+            "evses",
+        ]
+        read_only_fields = [
+            "vendor",
+            "model",
+            "serial_number",
+            "firmware_version",
+            "connected",
+            "last_seen",
+            "last_connection_error",
+            "last_connection_error_at",
+            "created_at",
+        ]
+
+    def get_connection_url(self, obj: Station) -> str:
+        return station_connection_url(station=obj)
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        network = attrs.get("network", getattr(self.instance, "network", None))
+        location = attrs.get("location", getattr(self.instance, "location", None))
+        if network and location and location.network_id != network.pk:
+            raise serializers.ValidationError({"location": ["The location must be in the station's network."]})
+        return attrs
+
+    def create(self, validated_data):
+        password = validated_data.pop("password")
+        station = Station(**validated_data)
+        station.set_password(password)
+        station.save()
+        # Shown in the create response only: the password is not retrievable later.
+        station._connection_details = station_connection_details(station=station, password=password)
+        return station
+
+    def update(self, instance, validated_data):
+        password = validated_data.pop("password", None)
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        if password:
+            instance.set_password(password)
+            instance._connection_details = station_connection_details(station=instance, password=password)
+        instance.save()
+        return instance
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        details = getattr(instance, "_connection_details", None)
+        if details is not None:
+            data["password_hex"] = details.password_hex
+            data["zaptec_warning"] = details.zaptec_warning
+        return data
