@@ -157,6 +157,38 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Firmware images (issue 6): the "firmware" storage alias. Local files under MEDIA_ROOT by default;
+# FIRMWARE_STORAGE=s3 stores them in an S3-compatible bucket through django-storages.
+FIRMWARE_STORAGE = env_str("FIRMWARE_STORAGE", "default").strip().lower()
+if FIRMWARE_STORAGE == "s3":
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("FIRMWARE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    STORAGES["firmware"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_url("AWS_S3_ENDPOINT_URL", "", schemes=("http", "https")) or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("FIRMWARE_S3_PREFIX", "firmware"),
+            # Images are served only through the platform's signed links, never public bucket URLs.
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+elif FIRMWARE_STORAGE == "default":
+    STORAGES["firmware"] = dict(STORAGES["default"])
+else:
+    raise ImproperlyConfigured(f"FIRMWARE_STORAGE must be 'default' or 's3', got {FIRMWARE_STORAGE!r}")
+# Largest firmware image accepted on upload, in bytes (admin and API answer with a field error).
+FIRMWARE_MAX_UPLOAD_BYTES = env_int("FIRMWARE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
+# Seconds a station's download link stays valid after the retrieve time (plus the retry window).
+FIRMWARE_LINK_MAX_AGE = env_int("FIRMWARE_LINK_MAX_AGE", 24 * 3600, minimum=1)
+# Absolute base of the download links sent to stations; they must reach it over HTTP(S).
+FIRMWARE_PUBLIC_BASE_URL = env_url(
+    "FIRMWARE_PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")
+).rstrip("/")
 # daphne serves static files itself in the embedded setup; behind nginx turn this off.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 
