@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from locations.models import Location
@@ -22,6 +23,9 @@ class LocationAdmin(NetworkScopedAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         location = self.get_object(request, object_id)
+        # Permission first: a viewer gets 403, not a list of the stations at the location.
+        if not self.has_delete_permission(request, location):
+            raise PermissionDenied
         stations = location_blocking_stations(location=location)
         if stations:
             self.message_user(

@@ -25,6 +25,23 @@ class NetworkScopedAdmin(admin.ModelAdmin):
         ordering = self.get_ordering(request)
         return qs.order_by(*ordering) if ordering else qs
 
+    def get_list_filter(self, request):
+        # Django's related-field filter lists every row of the related table, so a member would
+        # read other networks' names in the sidebar; list only values present in the scoped rows.
+        return [
+            (item, admin.RelatedOnlyFieldListFilter) if self._is_related_filter(item) else item
+            for item in super().get_list_filter(request)
+        ]
+
+    def _is_related_filter(self, item) -> bool:
+        if not isinstance(item, str) or "__" in item:
+            return False
+        try:
+            field = self.model._meta.get_field(item)
+        except Exception:
+            return False
+        return field.is_relation
+
     def writable_queryset(self, request):
         return self.model.objects.for_user(request.user, write=True)
 
