@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from rest_framework import permissions, viewsets
+from django.db.models import ProtectedError
+from rest_framework import permissions, status, viewsets
+from rest_framework.response import Response
 
 from networks.models import Network
 from networks.querysets import is_account_admin
@@ -8,9 +10,20 @@ from networks.serializers import NetworkSerializer
 
 
 class AccountAdminWrites(permissions.BasePermission):
+    """Members read their networks; account admins create and change them.
+
+    Changes are refused per object, after the scoped lookup, so a member who names another
+    network's id gets 404 like everywhere else, not a 403 that confirms it exists.
+    """
+
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
+        if view.action == "create":
+            return is_account_admin(request.user)
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
         return request.method in permissions.SAFE_METHODS or is_account_admin(request.user)
 
 
@@ -21,3 +34,15 @@ class NetworkViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Network.objects.for_user(self.request.user).prefetch_related("memberships__user")
+
+    def destroy(self, request, *args, **kwargs):
+        network = self.get_object()
+        try:
+            network.delete()
+        except ProtectedError as exc:
+            names = sorted(str(obj) for obj in exc.protected_objects)
+            return Response(
+                {"detail": f"Network {network.name!r} still has locations or stations: {', '.join(names)}."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
