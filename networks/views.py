@@ -9,7 +9,8 @@ from networks.middleware import SESSION_KEY
 from networks.models import Network
 
 
-@login_required
+# The admin is the only place with a login page.
+@login_required(login_url="admin:login")
 @require_POST
 def select_network(request):
     """Switch the network every page and list is narrowed to; empty means all networks."""
