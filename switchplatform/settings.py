@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ocpp_gateway",
     "sessions.apps.ChargingSessionsConfig",
     "firmware",
+    "commands",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,275 @@
+"""Remote actions: request, deliver, record the station's answer.
+
+A command moves queued → sent → accepted / rejected / failed / timed out, or queued → station
+offline. Every transition is a conditional UPDATE on the current status, so the Celery task, a
+retry of it after a worker died, the consumer and the backstop expiry can race without a command
+being sent twice or an answer being overwritten.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commands.forms import ACTION_FORMS
+from commands.models import Command, CommandAction, CommandStatus
+from commands.selectors import station_has_running_session
+from stations.models import ConfigurationKey, DeviceModelVariable, OcppVersion, Station
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_ERROR = "station offline"
+# Station status words that mean the station did (or will do) what was asked.
+ACCEPTING_RESULTS = {"Accepted", "Unlocked", "RebootRequired", "Scheduled"}
+# The worker waits this much longer than the consumer, whose own timeout records "timed out"
+# first; the worker's expiry is the backstop for a consumer that vanished mid-call.
+WAIT_GRACE_SECONDS = 5.0
+
+
+class UnknownAction(ValueError):
+    pass
+
+
+def command_parameters_clean(*, station: Station, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The action's parameters, cleaned; raises ValidationError with field errors."""
+    try:
+        form_class = ACTION_FORMS[action]
+    except KeyError:
+        raise UnknownAction(f"Unknown action {action!r}; one of {', '.join(ACTION_FORMS)}.") from None
+    form = form_class(data=data, station=station)
+    unknown = sorted(set(data) - set(form.fields))
+    valid = form.is_valid()
+    errors = {field: list(messages) for field, messages in form.errors.items()}
+    for name in unknown:
+        errors[name] = [f"Unknown parameter for {action}; allowed: {', '.join(form.fields) or 'none'}."]
+    if not valid or unknown:
+        raise ValidationError(errors)
+    return form.parameters()
+
+
+def command_request(
+    *, station: Station, action: str, parameters: dict[str, Any], requested_by=None
+) -> Command:
+    """Record an operator's action and queue its delivery once the record is committed.
+
+    The caller has checked that ``requested_by`` may change ``station`` (write role).
+    """
+    cleaned = command_parameters_clean(station=station, action=action, data=parameters)
+    command = Command.objects.create(station=station, action=action, parameters=cleaned, requested_by=requested_by)
+    if not station.channel_name:
+        # Fail at once: nothing would carry the action, and an operator should not wait 30 s to learn that.
+        command_finish(command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,))
+        command.refresh_from_db()
+        return command
+    command_queue(command=command)
+    return command
+
+
+def command_queue(*, command: Command) -> None:
+    from commands.tasks import command_execute
+
+    transaction.on_commit(lambda: command_execute.delay(command.pk))
+
+
+def command_finish(
+    *,
+    command: Command | int,
+    status: str,
+    error: str = "",
+    result: str = "",
+    answer: Any = None,
+    from_statuses: tuple[str, ...] = (CommandStatus.SENT,),
+) -> bool:
+    """Move a command to a final status if it is still in one of ``from_statuses``."""
+    command_id = getattr(command, "pk", command)
+    updated = Command.objects.filter(pk=command_id, status__in=from_statuses).update(
+        status=status, error=error[:2000], result=result[:50], answer=answer, answered_at=timezone.now()
+    )
+    return bool(updated)
+
+
+# --- the consumer's side (ocpp_gateway.remote calls these through database_sync_to_async) ---
+
+
+def command_start(*, command_id: int, station_id: int, ocpp_version: str) -> Command | None:
+    """Claim a queued command for sending; None when there is nothing to send.
+
+    Nothing to send: the command is another station's, already sent (a retried task delivered it
+    twice), already final, or a 1.6 reset that waits for the running session to end.
+    """
+    command = Command.objects.select_related("station").filter(pk=command_id, station_id=station_id).first()
+    if command is None or command.status != CommandStatus.QUEUED:
+        return None
+    if (
+        command.action == CommandAction.RESET
+        and command.parameters.get("when") == "on_idle"
+        and ocpp_version == OcppVersion.V16
+        and command.idle_at is None
+        and station_has_running_session(station=command.station)
+    ):
+        # OCPP 1.6 §5.14 has no OnIdle reset: hold it; station_session_ended() sends it later.
+        Command.objects.filter(pk=command.pk, status=CommandStatus.QUEUED).update(waiting_for_idle=True)
+        return None
+    now = timezone.now()
+    if not Command.objects.filter(pk=command.pk, status=CommandStatus.QUEUED).update(
+        status=CommandStatus.SENT, sent_at=now, waiting_for_idle=False
+    ):
+        return None
+    command.status, command.sent_at = CommandStatus.SENT, now
+    return command
+
+
+def command_answer_record(*, command_id: int, answer: dict[str, Any]) -> Command | None:
+    """Record the station's CALLRESULT; a change it accepted updates the stored configuration."""
+    command = Command.objects.select_related("station").get(pk=command_id)
+    result = _result_word(command.action, answer)
+    status = CommandStatus.ACCEPTED if result in ACCEPTING_RESULTS else CommandStatus.REJECTED
+    with transaction.atomic():
+        if not command_finish(command=command, status=status, result=result, answer=answer):
+            return None
+        if status == CommandStatus.ACCEPTED and command.action == CommandAction.CHANGE_CONFIGURATION:
+            _configuration_store(station=command.station, parameters=command.parameters)
+    command.refresh_from_db()
+    return command
+
+
+def command_error_record(*, command_id: int, status: str, error: str, answer: dict[str, Any] | None = None) -> bool:
+    return command_finish(command=command_id, status=status, error=error, answer=answer)
+
+
+def _result_word(action: str, answer: dict[str, Any]) -> str:
+    if action == CommandAction.CHANGE_CONFIGURATION and "setVariableResult" in answer:
+        results = answer["setVariableResult"]
+        return results[0].get("attributeStatus", "") if results else ""
+    return str(answer.get("status", ""))
+
+
+def _configuration_store(*, station: Station, parameters: dict[str, Any]) -> None:
+    """The station accepted a new value (Accepted or RebootRequired): the stored copy follows."""
+    value = parameters.get("value", "")
+    if parameters.get("key"):
+        ConfigurationKey.objects.update_or_create(station=station, key=parameters["key"], defaults={"value": value})
+        return
+    lookup = {
+        "station": station,
+        "component": parameters["component"],
+        "component_instance": parameters.get("component_instance") or "",
+        "evse_id": parameters.get("evse_id"),
+        "connector_id": parameters.get("connector_id"),
+        "variable": parameters["variable"],
+        "variable_instance": parameters.get("variable_instance") or "",
+        "attribute_type": parameters.get("attribute_type") or "Actual",
+    }
+    if not DeviceModelVariable.objects.filter(**lookup).update(value=value):
+        DeviceModelVariable.objects.create(**lookup, value=value)
+
+
+# --- the worker's side (commands.tasks) ---
+
+
+def command_dispatch(*, command_id: int, wait: bool) -> Command:
+    """Hand a command to the consumer holding the station's socket; with ``wait``, until answered.
+
+    Idempotent: a command already sent is not sent again (a retry after a worker died only waits),
+    and a command delivered twice is claimed once by ``command_start``.
+    """
+    command = Command.objects.select_related("station").get(pk=command_id)
+    if command.is_final or command.waiting_for_idle:
+        return command
+    timeout = settings.OCPP_CALL_TIMEOUT + WAIT_GRACE_SECONDS
+    if command.status == CommandStatus.QUEUED:
+        channel_name = command.station.channel_name
+        if not channel_name:
+            command_finish(command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,))
+        else:
+            try:
+                async_to_sync(_deliver)(command.pk, channel_name, timeout if wait else None)
+            except ChannelFull:
+                command_finish(
+                    command=command,
+                    status=CommandStatus.FAILED,
+                    error="The gateway holding the station's connection is overloaded (channel full).",
+                    from_statuses=(CommandStatus.QUEUED,),
+                )
+    elif wait:
+        # Sent by an earlier run of this task: the answer may still come within the call timeout.
+        remaining = (command.sent_at + timedelta(seconds=timeout) - timezone.now()).total_seconds()
+        if remaining > 0:
+            async_to_sync(_poll)(command.pk, remaining)
+    if wait:
+        command_expire(command_id=command.pk)
+    command.refresh_from_db()
+    return command
+
+
+async def _deliver(command_id: int, channel_name: str, wait_seconds: float | None) -> None:
+    layer = get_channel_layer()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    reply_channel = await layer.new_channel() if wait_seconds is not None else None
+    await layer.send(channel_name, {"type": "ocpp.command", "command_id": command_id, "reply_channel": reply_channel})
+    if reply_channel is None:
+        return
+    try:
+        # The consumer says "done" on the reply channel once it has recorded the answer (or decided
+        # there was nothing to send), which spares polling the database in the common case.
+        await asyncio.wait_for(layer.receive(reply_channel), wait_seconds)
+    except asyncio.TimeoutError:
+        return
+    if not await database_sync_to_async(_is_settled)(command_id):
+        # A stale notice (e.g. a duplicate delivery); fall back to watching the row.
+        await _poll(command_id, wait_seconds - (loop.time() - started))
+
+
+async def _poll(command_id: int, seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if await database_sync_to_async(_is_settled)(command_id):
+            return
+        await asyncio.sleep(0.2)
+
+
+def _is_settled(command_id: int) -> bool:
+    command = Command.objects.only("status", "waiting_for_idle").get(pk=command_id)
+    return command.is_final or command.waiting_for_idle
+
+
+def command_expire(*, command_id: int) -> None:
+    """Backstop once the wait is over: nothing may stay "sent" or "queued" for ever."""
+    command_finish(
+        command=command_id,
+        status=CommandStatus.TIMED_OUT,
+        error=f"No answer from the station within {settings.OCPP_CALL_TIMEOUT} s (the gateway lost the call).",
+    )
+    Command.objects.filter(pk=command_id, status=CommandStatus.QUEUED, waiting_for_idle=False).update(
+        status=CommandStatus.STATION_OFFLINE,
+        error=f"{OFFLINE_ERROR}: no gateway took the command (the station's connection went away).",
+    )
+
+
+# --- hooks for the sessions and gateway code ---
+
+
+def station_session_ended(*, station: Station) -> int:
+    """A session on ``station`` ended: send the resets that were waiting for it. Returns how many."""
+    held = list(Command.objects.waiting_for_idle().filter(station=station).values_list("pk", flat=True))
+    now = timezone.now()
+    released = Command.objects.filter(pk__in=held, status=CommandStatus.QUEUED, waiting_for_idle=True).update(
+        waiting_for_idle=False, idle_at=now
+    )
+    from commands.tasks import command_execute
+
+    for pk in held:
+        transaction.on_commit(lambda pk=pk: command_execute.delay(pk))
+    return released
