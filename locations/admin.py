@@ -5,15 +5,30 @@ from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from locations.countries import COUNTRIES
 from locations.models import Location
 from locations.services import location_blocking_stations, location_delete
 from networks.admin_mixins import NetworkScopedAdmin
 
 
+class CountryInUseFilter(admin.SimpleListFilter):
+    """The countries of the locations the user sees, not all 249 codes."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by("country").values_list("country", flat=True).distinct()
+        return [(code, f"{code} - {COUNTRIES.get(code, code)}") for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
 @admin.register(Location)
 class LocationAdmin(NetworkScopedAdmin):
     list_display = ["name", "network", "country", "address", "latitude", "longitude", "station_count"]
-    list_filter = ["country", "network"]
+    list_filter = [CountryInUseFilter, "network"]
     search_fields = ["name", "address"]
     fields = ["network", "name", "country", "address", "latitude", "longitude"]
 

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from locations.countries import COUNTRIES, COUNTRY_CHOICES
 from networks.models import Network
 from networks.querysets import NetworkScopedQuerySet
 
-country_code_validator = RegexValidator(
-    r"^[A-Z]{2}$", "Enter an ISO 3166-1 alpha-2 country code in capitals, such as NL or DE."
-)
+
+def country_code_validator(value: str) -> None:
+    if value not in COUNTRIES:
+        raise ValidationError(
+            "Enter an ISO 3166-1 alpha-2 country code in capitals, such as NL or DE; %(value)r is not one.",
+            code="invalid_country",
+            params={"value": value},
+        )
 
 
 class LocationQuerySet(NetworkScopedQuerySet):
@@ -18,7 +25,9 @@ class LocationQuerySet(NetworkScopedQuerySet):
 class Location(models.Model):
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, validators=[country_code_validator], help_text="ISO 3166-1 alpha-2, e.g. NL")
+    country = models.CharField(
+        max_length=2, choices=COUNTRY_CHOICES, validators=[country_code_validator], help_text="ISO 3166-1 alpha-2, e.g. NL"
+    )
     address = models.CharField(max_length=300, blank=True)
     latitude = models.DecimalField(
         max_digits=9,
