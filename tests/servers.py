@@ -343,7 +343,7 @@ class Api(HttpClient):
         return self.post("/api/locations/", json_body=body, expect=201).json()
 
     def create_station(self, *, identity: str, password: str, network: str, **fields) -> dict:
-        body = {"identity": identity, "password": password, "network": network, **fields}
+        body = {"identity": identity, "name": fields.pop("name", identity), "password": password, "network": network, **fields}
         return self.post("/api/charging_stations/", json_body=body, expect=201).json()
 
     def station(self, identity: str) -> dict:
