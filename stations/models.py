@@ -111,6 +111,9 @@ class Station(models.Model):
     last_seen = models.DateTimeField(null=True, blank=True)
     last_connection_error = models.CharField(max_length=300, blank=True)
     last_connection_error_at = models.DateTimeField(null=True, blank=True)
+    # The Channels channel of the consumer holding the station's websocket: the presence record
+    # remote actions address (a group_send to nobody succeeds silently), empty when offline.
+    channel_name = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StationQuerySet.as_manager()
@@ -213,3 +216,90 @@ class OnboardedStation(Station):
     class Meta:
         proxy = True
         verbose_name = "onboarded station"
+
+
+class StationScopedQuerySet(NetworkScopedQuerySet):
+    network_field = "station__network_id"
+
+
+class ConfigurationKey(models.Model):
+    """An OCPP 1.6 configuration key as the station reported it in GetConfiguration.conf."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="configuration_keys")
+    key = models.CharField(max_length=50)
+    # 1.6 KeyValue.value is CiString500; absent for keys the station does not disclose.
+    value = models.TextField(blank=True)
+    readonly = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["station", "key"]
+        verbose_name = "configuration key"
+        constraints = [models.UniqueConstraint(fields=["station", "key"], name="unique_configuration_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class DeviceModelVariable(models.Model):
+    """One attribute of an OCPP 2.0.1 device model variable, from NotifyReport (GetBaseReport)."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="device_model")
+    component = models.CharField(max_length=50)
+    component_instance = models.CharField(max_length=50, blank=True)
+    evse_id = models.PositiveIntegerField(null=True, blank=True)
+    connector_id = models.PositiveIntegerField(null=True, blank=True)
+    variable = models.CharField(max_length=50)
+    variable_instance = models.CharField(max_length=50, blank=True)
+    # AttributeEnumType: Actual, Target, MinSet, MaxSet.
+    attribute_type = models.CharField(max_length=10, default="Actual")
+    value = models.TextField(blank=True)
+    mutability = models.CharField(max_length=10, blank=True)
+    persistent = models.BooleanField(null=True)
+    constant = models.BooleanField(null=True)
+    data_type = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    min_limit = models.FloatField(null=True, blank=True)
+    max_limit = models.FloatField(null=True, blank=True)
+    values_list = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["station", "component", "component_instance", "evse_id", "connector_id", "variable"]
+        verbose_name = "device model variable"
+        indexes = [models.Index(fields=["station", "component", "variable"])]
+
+    def __str__(self) -> str:
+        return f"{self.component}.{self.variable}[{self.attribute_type}]={self.value}"
+
+
+class StationEvent(models.Model):
+    """A 2.0.1 NotifyEvent item or a (1.6 security extension / 2.0.1) SecurityEventNotification."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(max_length=40, help_text="The OCPP action that reported it.")
+    event_type = models.CharField(
+        max_length=50, blank=True, help_text="Security event type, or the NotifyEvent trigger."
+    )
+    component = models.CharField(max_length=120, blank=True)
+    variable = models.CharField(max_length=120, blank=True)
+    value = models.TextField(blank=True)
+    tech_info = models.TextField(blank=True)
+    cleared = models.BooleanField(null=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(default=dict, help_text="The event as the station sent it.")
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = "station event"
+        indexes = [models.Index(fields=["station", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type} {self.component}".strip()

@@ -1,13 +1,29 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from locations.models import Location
 from networks.models import Network
-from stations.models import Station, password_hex, zaptec_password_warning
+from stations.models import (
+    EVSE,
+    ConfigurationKey,
+    Connector,
+    DeviceModelVariable,
+    EquipmentStatus,
+    Station,
+    StationEvent,
+    StationState,
+    password_hex,
+    zaptec_password_warning,
+)
 
 
 @dataclass(frozen=True)
@@ -57,3 +73,233 @@ def station_create(
 def station_set_password(*, station: Station, password: str) -> None:
     station.set_password(password)
     station.save(update_fields=["password_hash"])
+
+
+# --- Gateway: presence, boot, status, configuration and events (called by ocpp_gateway handlers) ---
+
+
+def station_connected(*, station_id: int, channel_name: str, at: datetime) -> str:
+    """Mark the station online on ``channel_name``; return the channel of the socket it replaces ('' if none)."""
+    with transaction.atomic():
+        previous = (
+            Station.objects.select_for_update().filter(pk=station_id).values_list("channel_name", flat=True).first()
+        )
+        Station.objects.filter(pk=station_id).update(connected=True, channel_name=channel_name, last_seen=at)
+    return previous if previous and previous != channel_name else ""
+
+
+def station_disconnected(*, station_id: int, channel_name: str, at: datetime) -> bool:
+    """Mark the station offline, unless a newer socket took over meanwhile. last_seen is kept."""
+    # Conditional UPDATE: the replaced socket's disconnect may land after the new socket's connect,
+    # and must not clear the new connection's flag.
+    return bool(
+        Station.objects.filter(pk=station_id, channel_name=channel_name).update(connected=False, channel_name="")
+    )
+
+
+def stations_mark_seen(*, station_ids: Iterable[int], at: datetime) -> None:
+    """One UPDATE for every station that sent a frame since the last message-log flush."""
+    ids = list(station_ids)
+    if ids:
+        Station.objects.filter(pk__in=ids).update(last_seen=at)
+
+
+def station_connection_refused(*, station: Station, reason: str, at: datetime) -> None:
+    """Record why a connection attempt failed, on the station (never the password)."""
+    station.last_connection_error = reason[:300]
+    station.last_connection_error_at = at
+    Station.objects.filter(pk=station.pk).update(
+        last_connection_error=station.last_connection_error, last_connection_error_at=at
+    )
+
+
+def station_boot(
+    *,
+    station: Station,
+    ocpp_version: str,
+    vendor: str,
+    model: str,
+    serial_number: str = "",
+    firmware_version: str = "",
+) -> str:
+    """BootNotification: record what the station says it is; return the RegistrationStatus.
+
+    A pending station is onboarded by booting; a station an operator rejected stays rejected.
+    """
+    station.vendor = vendor[:50]
+    station.model = model[:50]
+    station.serial_number = (serial_number or "")[:50]
+    station.firmware_version = (firmware_version or "")[:50]
+    station.ocpp_version = ocpp_version
+    if station.state == StationState.PENDING:
+        station.state = StationState.ONBOARDED
+    station.save(update_fields=["vendor", "model", "serial_number", "firmware_version", "ocpp_version", "state"])
+    return "Rejected" if station.state == StationState.REJECTED else "Accepted"
+
+
+def station_status_notify(
+    *,
+    station: Station,
+    evse_id: int,
+    connector_id: int | None,
+    status: str,
+    at: datetime,
+    error_code: str = "",
+    error_info: str = "",
+    vendor_error_code: str = "",
+) -> None:
+    """StatusNotification: the status of an EVSE (connector_id None) or of one of its connectors.
+
+    The EVSE mirrors its connector's status when it has only that one (every 1.6 connector, most
+    2.0.1 EVSEs), so the station list shows one consistent state.
+    """
+    fields = {
+        "status": status if status in EquipmentStatus.values else EquipmentStatus.UNKNOWN,
+        "error_code": (error_code or "")[:50],
+        "error_info": (error_info or "")[:500],
+        "vendor_error_code": (vendor_error_code or "")[:50],
+        "status_at": at,
+    }
+    with transaction.atomic():
+        evse, _ = EVSE.objects.get_or_create(station=station, evse_id=evse_id)
+        if connector_id is None:
+            EVSE.objects.filter(pk=evse.pk).update(**fields)
+            return
+        Connector.objects.update_or_create(evse=evse, connector_id=connector_id, defaults=fields)
+        if evse.connectors.count() == 1:
+            EVSE.objects.filter(pk=evse.pk).update(**fields)
+
+
+def station_configuration_store(*, station: Station, keys: list[dict[str, Any]]) -> int:
+    """1.6 GetConfiguration.conf configurationKey: replace the stored keys with what the station reported."""
+    rows = [
+        ConfigurationKey(
+            station=station,
+            key=item["key"][:50],
+            value=item.get("value") or "",
+            readonly=bool(item.get("readonly", False)),
+        )
+        for item in keys
+    ]
+    with transaction.atomic():
+        ConfigurationKey.objects.filter(station=station).exclude(key__in=[r.key for r in rows]).delete()
+        ConfigurationKey.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["station", "key"],
+            update_fields=["value", "readonly", "updated_at"],
+        )
+    return len(rows)
+
+
+def _device_model_rows(*, station: Station, item: dict[str, Any]) -> list[DeviceModelVariable]:
+    component = item["component"]
+    evse = component.get("evse") or {}
+    variable = item["variable"]
+    characteristics = item.get("variableCharacteristics") or {}
+    common = {
+        "station": station,
+        "component": component["name"],
+        "component_instance": component.get("instance", ""),
+        "evse_id": evse.get("id"),
+        "connector_id": evse.get("connectorId"),
+        "variable": variable["name"],
+        "variable_instance": variable.get("instance", ""),
+        "data_type": characteristics.get("dataType", ""),
+        "unit": characteristics.get("unit", ""),
+        "min_limit": characteristics.get("minLimit"),
+        "max_limit": characteristics.get("maxLimit"),
+        "values_list": characteristics.get("valuesList", ""),
+    }
+    return [
+        DeviceModelVariable(
+            **common,
+            attribute_type=attribute.get("type", "Actual"),
+            value=attribute.get("value", ""),
+            mutability=attribute.get("mutability", ""),
+            persistent=attribute.get("persistent"),
+            constant=attribute.get("constant"),
+        )
+        for attribute in item.get("variableAttribute") or []
+    ]
+
+
+def _device_model_key(row: DeviceModelVariable) -> tuple:
+    return (
+        row.component,
+        row.component_instance,
+        row.evse_id,
+        row.connector_id,
+        row.variable,
+        row.variable_instance,
+        row.attribute_type,
+    )
+
+
+def station_device_model_store(*, station: Station, report_data: list[dict[str, Any]], replace: bool) -> int:
+    """2.0.1 NotifyReport reportData: upsert the reported variable attributes.
+
+    ``replace`` (the first part of a FullInventory report) drops what an earlier report left behind.
+    """
+    rows = [row for item in report_data for row in _device_model_rows(station=station, item=item)]
+    with transaction.atomic():
+        if replace:
+            DeviceModelVariable.objects.filter(station=station).delete()
+            existing = {}
+        else:
+            existing = {_device_model_key(r): r.pk for r in DeviceModelVariable.objects.filter(station=station)}
+        # Nullable evse/connector ids make a database unique constraint useless (NULLs are distinct),
+        # so rows are matched here: one report part is at most a few hundred rows.
+        stale = [existing[_device_model_key(r)] for r in rows if _device_model_key(r) in existing]
+        DeviceModelVariable.objects.filter(pk__in=stale).delete()
+        DeviceModelVariable.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _component_label(component: dict[str, Any] | None) -> str:
+    if not component:
+        return ""
+    label = component.get("name", "")
+    if component.get("instance"):
+        label += f"({component['instance']})"
+    evse = component.get("evse")
+    if evse:
+        label += f" EVSE {evse.get('id')}"
+        if evse.get("connectorId") is not None:
+            label += f"/{evse['connectorId']}"
+    return label
+
+
+def station_events_record(*, station: Station, source: str, events: list[dict[str, Any]]) -> int:
+    """NotifyEvent eventData items or one SecurityEventNotification, as StationEvent rows."""
+    rows = []
+    for event in events:
+        variable = event.get("variable") or {}
+        rows.append(
+            StationEvent(
+                station=station,
+                source=source,
+                event_type=(event.get("type") or event.get("trigger") or "")[:50],
+                component=_component_label(event.get("component"))[:120],
+                variable=(variable.get("name", "") + (f"({variable['instance']})" if variable.get("instance") else ""))[:120],
+                value=event.get("actualValue", ""),
+                tech_info=event.get("techInfo", ""),
+                cleared=event.get("cleared"),
+                occurred_at=parse_ocpp_datetime(event.get("timestamp")),
+                data=event,
+            )
+        )
+    StationEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
+def parse_ocpp_datetime(value: str | None) -> datetime:
+    """An OCPP dateTime (RFC 3339), or now when absent or unreadable: a station's clock is no reason to drop data."""
+    if value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_timezone.utc)
+    return timezone.now()

@@ -1,0 +1,314 @@
+"""The OCPP-J websocket: transport, authentication and subprotocol; the ChargePoint does the rest.
+
+Contract with remote actions (``ocpp_gateway.remote``): ``Station.channel_name`` is this
+consumer's channel while it holds the station's socket. A channel-layer event of type
+"ocpp.command" starts ``remote.execute(consumer, event)`` as a task, which uses
+``consumer.charge_point.call()``, ``consumer.station_id`` and ``consumer.ocpp_version``.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from django.conf import settings
+from django.utils import timezone
+from ocpp.messages import Call, MessageType
+
+from ocpp_gateway.auth import station_authenticate
+from ocpp_gateway.message_log import buffer as message_log
+from ocpp_gateway.protocol import (
+    SUBPROTOCOLS,
+    UNKNOWN_ID,
+    FrameError,
+    call_error_frame,
+    parse_frame,
+    select_subprotocol,
+    sniff_frame,
+    syntax_error,
+)
+from stations.models import IDENTITY_PATTERN, Station, StationState
+from stations.services import station_connected, station_connection_refused, station_disconnected
+
+logger = logging.getLogger(__name__)
+
+_IDENTITY = re.compile(rf"^{IDENTITY_PATTERN}$")
+CLOSE_NORMAL = 1000
+# A newer connection of the same station took over (application close codes are 3000-4999).
+CLOSE_REPLACED = 4000
+
+
+def _version_module(version: str):
+    if version == "2.0.1":
+        from ocpp_gateway.v201 import ChargePoint201
+
+        return ChargePoint201
+    from ocpp_gateway.v16 import ChargePoint16
+
+    return ChargePoint16
+
+
+class OcppConsumer(AsyncWebsocketConsumer):
+    charge_point = None
+    station: Station | None = None
+    station_id: int | None = None
+    ocpp_version: str = ""
+    identity: str = ""
+
+    # --- Channels plumbing -------------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send):
+        # AsyncConsumer.__call__, with the channel-layer receive guarded: a Redis timeout must cost
+        # a late remote command, never the station's socket (Channels would close it with 1011).
+        self.scope = scope
+        self._tasks: set[asyncio.Task] = set()
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        sources = [receive]
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await self.channel_layer.new_channel()
+                sources.append(functools.partial(self._channel_receive_guarded))
+            except Exception:
+                logger.exception("Channel layer unavailable: serving without remote commands")
+                self.channel_name = ""
+        else:
+            self.channel_name = ""
+        try:
+            await await_many_dispatch(sources, self.dispatch)
+        except StopConsumer:
+            pass
+
+    async def _channel_receive_guarded(self) -> dict:
+        delay = 0.5
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("%s: channel layer receive failed (%r); retrying", self.identity, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def dispatch(self, message):
+        # Channels closes stale DB connections before every message with a thread hop; a frame's
+        # database work already runs in database_sync_to_async, which does that itself.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
+    def start_task(self, coro) -> asyncio.Task:
+        """A task tied to this connection: referenced until done, cancelled on disconnect."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s: background task failed", self.identity, exc_info=task.exception())
+
+    async def _channel_send(self, channel: str, message: dict) -> None:
+        try:
+            await self.channel_layer.send(channel, message)
+        except Exception as exc:
+            logger.warning("%s: could not send %s to %s: %r", self.identity, message.get("type"), channel, exc)
+
+    # --- Handshake ---------------------------------------------------------------------------
+
+    def _identity_from_path(self) -> str:
+        raw_path = self.scope.get("raw_path")
+        if raw_path:
+            # Stations percent-encode their identity; ASGI's decoded "path" may already be decoded
+            # once, so decode the raw segment exactly once.
+            segment = raw_path.decode("latin-1").split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            return unquote(segment)
+        return self.scope["url_route"]["kwargs"]["identity"]
+
+    def _client_address(self) -> str:
+        client = self.scope.get("client")
+        return client[0] if client else "unknown"
+
+    async def connect(self) -> None:
+        self.identity = self._identity_from_path()
+        if not _IDENTITY.match(self.identity):
+            logger.warning("Refused a connection with an invalid identity %r", self.identity[:60])
+            await self.close()
+            return
+        result = await database_sync_to_async(station_authenticate)(
+            identity=self.identity, headers=self.scope.get("headers", []), client_address=self._client_address()
+        )
+        if not result.ok:
+            # Before accept: daphne answers the upgrade with HTTP 403.
+            await self.close()
+            return
+        station = result.station
+        offered = list(self.scope.get("subprotocols") or [])
+        subprotocol = select_subprotocol(offered, station.ocpp_version)
+        if subprotocol is None:
+            # OCPP-J 1.6 §3.1.2 / 2.0.1 Part 4 §3.1.2: complete the handshake without a subprotocol, then close.
+            await self.accept()
+            await self.close(code=CLOSE_NORMAL)
+            await database_sync_to_async(station_connection_refused)(
+                station=station,
+                reason=f"No supported OCPP subprotocol offered ({', '.join(offered) or 'none'}); "
+                f"the platform speaks {', '.join(reversed(SUBPROTOCOLS))}",
+                at=timezone.now(),
+            )
+            return
+
+        self.station = station
+        self.station_id = station.pk
+        self.ocpp_version = SUBPROTOCOLS[subprotocol]
+        self.charge_point = _version_module(self.ocpp_version)(
+            self.identity, self, response_timeout=settings.OCPP_CALL_TIMEOUT
+        )
+        await self.accept(subprotocol)
+        previous = await database_sync_to_async(station_connected)(
+            station_id=station.pk, channel_name=self.channel_name, at=timezone.now()
+        )
+        station.connected = True
+        station.channel_name = self.channel_name
+        if previous and self.channel_layer is not None:
+            # The station reconnected before its old socket timed out: close the old one (its
+            # disconnect will not clear the flag: station_disconnected checks the channel).
+            await self._channel_send(previous, {"type": "ocpp.close", "code": CLOSE_REPLACED})
+
+    def is_accepted(self) -> bool:
+        """BootNotification answered Accepted (now or on an earlier connection)."""
+        return self.station is not None and self.station.state == StationState.ONBOARDED
+
+    async def disconnect(self, code) -> None:
+        if self.station_id is None:
+            return
+        charge_point, self.charge_point = self.charge_point, None
+        for task in list(self._tasks):
+            task.cancel()
+        try:
+            await message_log.flush()
+        except Exception:
+            logger.exception("%s: could not write the message log on disconnect", self.identity)
+        await database_sync_to_async(station_disconnected)(
+            station_id=self.station_id, channel_name=self.channel_name, at=timezone.now()
+        )
+        del charge_point
+
+    # --- Channel-layer events ----------------------------------------------------------------
+
+    async def ocpp_command(self, event: dict[str, Any]) -> None:
+        # Never await the station's answer here: the answer is an incoming frame, and frames and
+        # events are handled one at a time by this consumer (deadlock until timeout).
+        from ocpp_gateway import remote
+
+        if self.charge_point is None:
+            return
+        self.start_task(remote.execute(self, event))
+
+    async def ocpp_close(self, event: dict[str, Any]) -> None:
+        await self.close(code=event.get("code", CLOSE_REPLACED))
+
+    # --- Frames ------------------------------------------------------------------------------
+
+    def _log(self, direction: str, message_type, action: str, unique_id: str, payload, note: str = "") -> None:
+        message_log.add(
+            station_id=self.station_id,
+            direction=direction,
+            message_type=message_type,
+            action=action,
+            unique_id=unique_id,
+            payload=payload,
+            note=note,
+        )
+
+    async def _send_text(self, text: str) -> None:
+        try:
+            await self.send(text_data=text)
+        except Exception as exc:  # the socket went away under us
+            logger.info("%s: could not send a frame: %r", self.identity, exc)
+
+    async def send_frame(self, text: str) -> None:
+        """Every frame the ChargePoint sends goes through here: logged, then written to the socket."""
+        data = json.loads(text)
+        type_id, unique_id = data[0], data[1]
+        cp = self.charge_point
+        current = cp.current_call if cp is not None else None
+        if type_id == MessageType.Call:
+            action, payload = data[2], data[3]
+            if cp is not None:
+                cp.note_outgoing_call(unique_id, action, payload)
+        elif type_id == MessageType.CallResult:
+            action, payload = (current.action if current else ""), data[2]
+        else:
+            action = current.action if current is not None and current.unique_id == unique_id else ""
+            payload = {"errorCode": data[2], "errorDescription": data[3], "errorDetails": data[4]}
+        self._log("out", type_id, action, unique_id, payload)
+        await self._send_text(text)
+
+    async def _refuse_frame(self, problem: FrameError) -> None:
+        self._log("in", problem.message_type, problem.action, problem.unique_id if problem.unique_id != UNKNOWN_ID else "", problem.payload, problem.note)
+        if problem.message_type in (MessageType.CallResult, MessageType.CallError):
+            return  # never answer an answer (OCPP-J §4.2)
+        error = problem.error
+        self._log(
+            "out", MessageType.CallError, problem.action, problem.unique_id,
+            {"errorCode": error.code, "errorDescription": error.description, "errorDetails": error.details},
+        )
+        await self._send_text(call_error_frame(problem.unique_id, error))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        cp = self.charge_point
+        if cp is None:
+            return
+        version = self.ocpp_version
+        if bytes_data is not None:
+            # OCPP-J is JSON in text frames (OCPP-J 1.6 §4.1.1 / 2.0.1 Part 4 §4.1).
+            await self._refuse_frame(
+                FrameError(
+                    syntax_error(version, "OCPP-J messages are text frames, not binary", unreadable=True),
+                    UNKNOWN_ID, f"binary frame of {len(bytes_data)} bytes",
+                    payload={"bytes": len(bytes_data), "head": bytes_data[:64].hex()},
+                )
+            )
+            return
+        limit = settings.OCPP_MAX_FRAME_BYTES
+        if len(text_data) > limit // 4 and len(text_data.encode("utf-8")) > limit:
+            size = len(text_data.encode("utf-8"))
+            type_id, unique_id = sniff_frame(text_data)
+            await self._refuse_frame(
+                FrameError(
+                    syntax_error(version, f"Message of {size} bytes exceeds the {limit}-byte limit"),
+                    unique_id, f"oversized frame of {size} bytes", message_type=type_id,
+                    payload={"bytes": size, "head": text_data[:500]},
+                )
+            )
+            return
+        msg = parse_frame(text_data, version)
+        if isinstance(msg, FrameError):
+            if msg.payload is None:
+                msg.payload = {"raw": text_data[:1000]}
+            await self._refuse_frame(msg)
+            return
+        if isinstance(msg, Call):
+            self._log("in", MessageType.Call, msg.action, msg.unique_id, msg.payload)
+            await cp.handle_call(msg)
+            return
+        action = cp.take_response(msg)
+        if msg.message_type_id == MessageType.CallResult:
+            payload = msg.payload
+        else:
+            payload = {"errorCode": msg.error_code, "errorDescription": msg.error_description, "errorDetails": msg.error_details}
+        # An answer to nothing (late, duplicated or invented) is logged and dropped: OCPP-J has no
+        # way to answer an answer.
+        self._log("in", msg.message_type_id, action or "", msg.unique_id, payload, "" if action else "answers no outstanding request")

@@ -1,0 +1,301 @@
+"""OCPP-J framing, the CALLERRORs the `ocpp` library leaves out, and the ChargePoint base the gateway uses.
+
+What the library already does and we reuse: payload validation against the OCA schemas,
+snake_case handler arguments, building CALLRESULT/CALLERROR frames, and `call()` with one
+outstanding request at a time. What it does not do, and this module adds:
+
+- ``route_message`` swallows frames it cannot unpack (not JSON, not an array, bad type id) with a
+  log line and no answer; OCPP-J wants a CALLERROR (2.0.1 Part 4 §4.2.3: with messageId "-1" when
+  the id cannot be read).
+- 1.6 spells the syntax error FormationViolation (1.6 errata §5.2), not FormatViolation.
+- It answers a schema-valid-but-wrong value (enum, minimum, pattern) with FormatViolation, where
+  OCPP defines PropertyConstraintViolation, and it swaps NotImplemented ("action not known") and
+  NotSupported ("known but not supported").
+- It puts every CALLRESULT on the response queue, including answers to nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from jsonschema.exceptions import best_match
+from ocpp import messages as ocpp_messages
+from ocpp.exceptions import (
+    FormationViolationError,
+    FormatViolationError,
+    InternalError,
+    NotImplementedError as OcppNotImplementedError,
+    NotSupportedError,
+    OccurenceConstraintViolationError,
+    OccurrenceConstraintViolationError,
+    OCPPError,
+    PropertyConstraintViolationError,
+    ProtocolError,
+    SecurityError,
+    TypeConstraintViolationError,
+)
+from ocpp.messages import Call, CallError, CallResult, MessageType
+from ocpp.v16.enums import Action as Action16
+from ocpp.v201.enums import Action as Action201
+
+if TYPE_CHECKING:
+    from ocpp_gateway.consumers import OcppConsumer
+
+logger = logging.getLogger(__name__)
+
+# Validating a few hundred bytes against a cached validator takes microseconds; the library's
+# default hands each validation to a thread pool, which costs more than the work and contends
+# with the database thread.
+ocpp_messages.ASYNC_VALIDATION = False
+
+V16 = "1.6"
+V201 = "2.0.1"
+# Newest first: with no configured version the newest one the station offers wins.
+SUBPROTOCOLS = {"ocpp2.0.1": V201, "ocpp1.6": V16}
+SUBPROTOCOL_FOR_VERSION = {version: name for name, version in SUBPROTOCOLS.items()}
+
+UNKNOWN_ID = "-1"
+
+
+class RpcFrameworkError(OCPPError):
+    """2.0.1: the frame is not a valid RPC message, e.g. its messageId cannot be read."""
+
+    code = "RpcFrameworkError"
+    default_description = "Content of the call is not a valid RPC Request"
+
+
+class MessageTypeNotSupportedError(OCPPError):
+    code = "MessageTypeNotSupported"
+    default_description = "A message with a Message Type Id was received that is not supported"
+
+
+def syntax_error(version: str, cause: str, *, unreadable: bool = False) -> OCPPError:
+    """The frame (not the payload) is broken."""
+    details = {"cause": cause}
+    if version == V16:
+        return FormationViolationError(details=details)
+    return RpcFrameworkError(details=details) if unreadable else FormatViolationError(details=details)
+
+
+def select_subprotocol(offered: list[str], configured: str) -> str | None:
+    """The station's configured version if offered, otherwise the newest offered one."""
+    if configured and SUBPROTOCOL_FOR_VERSION.get(configured) in offered:
+        return SUBPROTOCOL_FOR_VERSION[configured]
+    for name in SUBPROTOCOLS:
+        if name in offered:
+            return name
+    return None
+
+
+_ID_SNIFF = re.compile(r'^\s*\[\s*([234])\s*,\s*"([^"\\]{1,36})"')
+
+
+def sniff_frame(text: str) -> tuple[int | None, str]:
+    """(messageTypeId, messageId) of a frame we cannot (or will not) parse whole; (None, "-1") if unreadable."""
+    match = _ID_SNIFF.match(text[:128])
+    return (int(match.group(1)), match.group(2)) if match else (None, UNKNOWN_ID)
+
+
+@dataclass
+class FrameError:
+    error: OCPPError
+    unique_id: str
+    note: str
+    message_type: int | None = None
+    action: str = ""
+    payload: Any = None
+
+
+def parse_frame(text: str, version: str) -> Call | CallResult | CallError | FrameError:
+    """Unpack one OCPP-J text frame, or say which CALLERROR it deserves."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        type_id, unique_id = sniff_frame(text)
+        return FrameError(
+            syntax_error(version, "Message is not valid JSON", unreadable=unique_id == UNKNOWN_ID),
+            unique_id, "not JSON", message_type=type_id,
+        )
+    if not isinstance(data, list) or not data:
+        return FrameError(
+            syntax_error(version, "An OCPP-J message is a JSON array", unreadable=True), UNKNOWN_ID, "not a JSON array",
+            payload=data,
+        )
+    type_id = data[0]
+    unique_id = data[1] if len(data) > 1 and isinstance(data[1], str) and 0 < len(data[1]) <= 36 else None
+    if type_id not in (MessageType.Call, MessageType.CallResult, MessageType.CallError) or isinstance(type_id, bool):
+        cause = f"MessageTypeId {type_id!r} is not 2, 3 or 4"
+        error = (
+            syntax_error(version, cause) if version == V16 else MessageTypeNotSupportedError(details={"cause": cause})
+        )
+        return FrameError(error, unique_id or UNKNOWN_ID, "unknown message type", payload=data)
+    if unique_id is None:
+        return FrameError(
+            syntax_error(version, "The messageId must be a string of 1 to 36 characters", unreadable=True),
+            UNKNOWN_ID, "unreadable message id", message_type=type_id, payload=data,
+        )
+    if type_id == MessageType.Call:
+        if len(data) != 4 or not isinstance(data[2], str) or not isinstance(data[3], dict):
+            return FrameError(
+                syntax_error(version, "A CALL is [2, messageId, action, {payload}]"),
+                unique_id, "malformed CALL", message_type=type_id, payload=data,
+            )
+        return Call(unique_id, data[2], data[3])
+    if type_id == MessageType.CallResult:
+        if len(data) != 3 or not isinstance(data[2], dict):
+            return FrameError(
+                syntax_error(version, "A CALLRESULT is [3, messageId, {payload}]"),
+                unique_id, "malformed CALLRESULT", message_type=type_id, payload=data,
+            )
+        return CallResult(unique_id, data[2])
+    if len(data) != 5 or not isinstance(data[2], str) or not isinstance(data[4], dict):
+        return FrameError(
+            syntax_error(version, "A CALLERROR is [4, messageId, errorCode, errorDescription, {errorDetails}]"),
+            unique_id, "malformed CALLERROR", message_type=type_id, payload=data,
+        )
+    return CallError(unique_id, data[2], str(data[3]), data[4])
+
+
+def call_error_frame(unique_id: str, error: OCPPError) -> str:
+    return CallError(unique_id, error.code, error.description, error.details).to_json()
+
+
+def schema_error(msg: Call, version: str) -> OCPPError:
+    """The CALLERROR for a CALL whose payload fails its schema (OCPP-J 1.6 §4.2.3, 2.0.1 Part 4 §4.3)."""
+    try:
+        validator = ocpp_messages.get_validator(MessageType.Call, msg.action, version)
+    except Exception:
+        return InternalError(details={"cause": f"No schema for {msg.action}"})
+    error = best_match(validator.iter_errors(msg.payload))
+    if error is None:
+        # The request was fine: our answer failed validation. Say so rather than send it.
+        return InternalError(details={"cause": "The platform could not build a valid answer"})
+    path = "/".join(str(p) for p in error.absolute_path)
+    details = {"cause": error.message[:300], **({"path": path} if path else {})}
+    keyword = error.validator
+    if keyword in ("type", "maxLength"):
+        return TypeConstraintViolationError(details=details)
+    if keyword == "required":
+        return ProtocolError(details=details)
+    if keyword in ("minItems", "maxItems"):
+        return (OccurenceConstraintViolationError if version == V16 else OccurrenceConstraintViolationError)(
+            details=details
+        )
+    if keyword in ("enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "pattern",
+                   "format", "multipleOf", "const"):
+        return PropertyConstraintViolationError(details=details)
+    return FormationViolationError(details=details) if version == V16 else FormatViolationError(details=details)
+
+
+_VALID_ACTIONS = {V16: {a.value for a in Action16}, V201: {a.value for a in Action201}}
+_SCHEMA_ERRORS = (
+    FormatViolationError,
+    FormationViolationError,
+    TypeConstraintViolationError,
+    ProtocolError,
+    PropertyConstraintViolationError,
+)
+
+# Requests a station may send while not Accepted because the CSMS asked for them (2.0.1 B02.FR.09).
+_TRIGGERED_BY = {"GetBaseReport": "NotifyReport", "GetReport": "NotifyReport", "GetMonitoringReport": "NotifyMonitoringReport"}
+_TRIGGER_TO_ACTION = {
+    "SignChargingStationCertificate": "SignCertificate",
+    "SignV2GCertificate": "SignCertificate",
+    "SignCombinedCertificate": "SignCertificate",
+    "SignChargePointCertificate": "SignCertificate",
+}
+
+
+class Connection:
+    """What the `ocpp` library expects as its connection (``recv()``/``send()``), over the consumer.
+
+    The consumer pushes frames into the ChargePoint itself (no reader task per station), so
+    ``recv()`` exists only for the library's ``start()`` loop, which the gateway does not run.
+    """
+
+    def __init__(self, consumer: OcppConsumer) -> None:
+        self.consumer = consumer
+
+    async def recv(self) -> str:
+        raise RuntimeError("The gateway feeds frames to the ChargePoint; start() is not used.")
+
+    async def send(self, message: str) -> None:
+        await self.consumer.send_frame(message)
+
+
+class GatewayChargePoint:
+    """Mixed in before ocpp.v16.ChargePoint / ocpp.v201.ChargePoint."""
+
+    _ocpp_version: str
+
+    def __init__(self, identity: str, consumer: OcppConsumer, *, response_timeout: int) -> None:
+        super().__init__(identity, Connection(consumer), response_timeout=response_timeout)
+        self.consumer = consumer
+        # The CALL being handled: handlers read the payload as the station sent it (camelCase)
+        # for services that store it.
+        self.current_call: Call | None = None
+        # The one CALL awaiting the station's answer (the library allows one at a time).
+        self.outstanding: tuple[str, str] | None = None
+        self.triggered: set[str] = set()
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.current_call.payload if self.current_call is not None else {}
+
+    async def call(self, payload, suppress=True, unique_id=None, skip_schema_validation=False):
+        unique_id = unique_id or str(uuid.uuid4())
+        try:
+            return await super().call(
+                payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=skip_schema_validation
+            )
+        finally:
+            if self.outstanding and self.outstanding[0] == unique_id:
+                self.outstanding = None
+
+    def note_outgoing_call(self, unique_id: str, action: str, payload: dict[str, Any]) -> None:
+        self.outstanding = (unique_id, action)
+        if action in ("TriggerMessage", "ExtendedTriggerMessage"):
+            requested = payload.get("requestedMessage", "")
+            self.triggered.add(_TRIGGER_TO_ACTION.get(requested, requested))
+        elif action in _TRIGGERED_BY:
+            self.triggered.add(_TRIGGERED_BY[action])
+
+    def take_response(self, msg: CallResult | CallError) -> str | None:
+        """Hand an answer to the waiting ``call()``; return the action it answers, None if it answers nothing."""
+        if self.outstanding is None or self.outstanding[0] != msg.unique_id:
+            return None
+        action = self.outstanding[1]
+        self.outstanding = None
+        msg.action = action
+        self._response_queue.put_nowait(msg)
+        return action
+
+    def allowed_before_acceptance(self, action: str) -> bool:
+        return action == "BootNotification" or action in self.triggered
+
+    async def handle_call(self, msg: Call) -> None:
+        self.current_call = msg
+        try:
+            if msg.action not in self.route_map:
+                if msg.action in _VALID_ACTIONS[self._ocpp_version]:
+                    raise NotSupportedError(details={"cause": f"{msg.action} is not supported by this CSMS"})
+                raise OcppNotImplementedError(details={"cause": f"{msg.action} is not an OCPP {self._ocpp_version} action"})
+            if not self.consumer.is_accepted() and not self.allowed_before_acceptance(msg.action):
+                # 2.0.1 B02.FR.09 / B03.FR.07 (TC_B_30_CSMS); 1.6 §4.2: no requests before Accepted.
+                raise SecurityError(details={"cause": "The station is not accepted: send BootNotification first"})
+            try:
+                await self._handle_call(msg)
+            except _SCHEMA_ERRORS:
+                raise schema_error(msg, self._ocpp_version) from None
+        except OCPPError as error:
+            await self._send(call_error_frame(msg.unique_id, error))
+        finally:
+            self.current_call = None
+
+    def start_task(self, coro) -> asyncio.Task:
+        return self.consumer.start_task(coro)

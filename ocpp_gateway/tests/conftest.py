@@ -1,0 +1,107 @@
+"""Helpers for driving the gateway with Channels' WebsocketCommunicator and the `ocpp` library's messages."""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from dataclasses import dataclass
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import Call, CallResult, validate_payload
+
+from conftest import STATION_PASSWORD
+from ocpp_gateway import auth
+from ocpp_gateway.message_log import buffer
+from switchplatform.asgi import application
+
+
+def basic(identity: str, password: str) -> tuple[bytes, bytes]:
+    token = base64.b64encode(f"{identity}:{password}".encode()).decode()
+    return (b"authorization", f"Basic {token}".encode())
+
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Station:
+    """A station's side of a WebsocketCommunicator: sends the library's request dataclasses."""
+
+    comm: WebsocketCommunicator
+    version: str
+
+    async def call(self, payload, *, unique_id: str | None = None) -> list:
+        """Send a CALL built from an ocpp.v16/v201 `call` dataclass; return the frame that answers it."""
+        unique_id = unique_id or str(next(_ids))
+        action = type(payload).__name__
+        frame = Call(unique_id, action, remove_nones(snake_to_camel_case(serialize_as_dict(payload))))
+        await validate_payload(frame, self.version)
+        await self.comm.send_to(text_data=frame.to_json())
+        return await self.answer(unique_id, action)
+
+    async def answer(self, unique_id: str, action: str) -> list:
+        reply = json.loads(await self.comm.receive_from(timeout=5))
+        assert reply[1] == unique_id, reply
+        if reply[0] == 3:
+            # Every answer the platform sends must validate against the OCA schema.
+            await validate_payload(CallResult(unique_id, reply[2], action=action), self.version)
+        return reply
+
+    async def send_raw(self, text: str | None = None, *, binary: bytes | None = None) -> list | None:
+        if binary is not None:
+            await self.comm.send_to(bytes_data=binary)
+        else:
+            await self.comm.send_to(text_data=text)
+        if await self.comm.receive_nothing(timeout=0.3):
+            return None
+        return json.loads(await self.comm.receive_from())
+
+    async def receive(self) -> list:
+        return json.loads(await self.comm.receive_from(timeout=5))
+
+    async def reply(self, unique_id: str, payload: dict) -> None:
+        await self.comm.send_to(text_data=json.dumps([3, unique_id, payload]))
+
+
+def communicator(identity: str, *, password: str | None = STATION_PASSWORD, subprotocols=("ocpp1.6",), headers=None):
+    if headers is None:
+        headers = [basic(identity, password)] if password is not None else []
+    return WebsocketCommunicator(application, f"/ocpp/{identity}", headers=headers, subprotocols=list(subprotocols))
+
+
+@pytest.fixture(autouse=True)
+async def _message_log():
+    auth._verified.clear()
+    yield
+    await buffer.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+async def connect(transactional_db):
+    """connect(station, subprotocols=...) -> Station helper over an accepted socket; closed at the end."""
+    opened = []
+
+    async def _connect(identity: str, *, subprotocols=("ocpp1.6",), password: str = STATION_PASSWORD) -> Station:
+        comm = communicator(identity, password=password, subprotocols=subprotocols)
+        connected, subprotocol = await comm.connect()
+        assert connected, subprotocol
+        opened.append(comm)
+        return Station(comm, "2.0.1" if subprotocol == "ocpp2.0.1" else "1.6")
+
+    yield _connect
+    for comm in opened:
+        try:
+            await comm.disconnect()
+        except Exception:
+            pass

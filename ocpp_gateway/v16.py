@@ -1,0 +1,142 @@
+"""OCPP 1.6 handlers: each calls one service and builds the answer the 1.6 JSON schema wants."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from ocpp.exceptions import OCPPError
+from ocpp.routing import after, on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action
+
+from ocpp_gateway.protocol import GatewayChargePoint
+from ocpp_gateway.timeutil import now_iso
+from sessions import services as sessions
+from stations.services import (
+    parse_ocpp_datetime,
+    station_boot,
+    station_configuration_store,
+    station_events_record,
+    station_status_notify,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ChargePoint16(GatewayChargePoint, ChargePoint):
+    @on(Action.boot_notification)
+    async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str, **kwargs):
+        status = await database_sync_to_async(station_boot)(
+            station=self.consumer.station,
+            ocpp_version="1.6",
+            vendor=charge_point_vendor,
+            model=charge_point_model,
+            serial_number=kwargs.get("charge_point_serial_number") or kwargs.get("charge_box_serial_number") or "",
+            firmware_version=kwargs.get("firmware_version") or "",
+        )
+        # Accepted: the heartbeat interval; Rejected: the minimum wait before the next boot (1.6 §6.5).
+        return call_result.BootNotification(
+            current_time=now_iso(), interval=settings.OCPP_HEARTBEAT_INTERVAL, status=status
+        )
+
+    @after(Action.boot_notification)
+    def after_boot_notification(self, **kwargs) -> None:
+        if self.consumer.is_accepted():
+            self.start_task(self.read_configuration())
+
+    async def read_configuration(self) -> None:
+        """GetConfiguration with no keys: the station reports every key it has (1.6 §5.8)."""
+        try:
+            result = await self.call(call.GetConfiguration(), suppress=False)
+        except (asyncio.TimeoutError, OCPPError) as exc:
+            logger.warning("%s: GetConfiguration failed: %r", self.id, exc)
+            return
+        keys = [
+            {"key": k["key"], "readonly": k.get("readonly", False), "value": k.get("value", "")}
+            for k in result.configuration_key or []
+        ]
+        await database_sync_to_async(station_configuration_store)(station=self.consumer.station, keys=keys)
+
+    @on(Action.heartbeat)
+    async def on_heartbeat(self, **kwargs):
+        # last_seen is set for every incoming frame by the message log's batched flush.
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    async def on_status_notification(self, connector_id: int, error_code: str, status: str, **kwargs):
+        # 1.6 connectorId 0 is the charge point itself (EVSE 0); connector N is EVSE N's only connector.
+        await database_sync_to_async(station_status_notify)(
+            station=self.consumer.station,
+            evse_id=connector_id,
+            connector_id=connector_id or None,
+            status=status,
+            at=parse_ocpp_datetime(kwargs.get("timestamp")),
+            error_code=error_code,
+            error_info=kwargs.get("info") or "",
+            vendor_error_code=kwargs.get("vendor_error_code") or "",
+        )
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    async def on_authorize(self, id_tag: str, **kwargs):
+        status = await database_sync_to_async(sessions.id_token_authorize)(station=self.consumer.station, id_token=id_tag)
+        return call_result.Authorize(id_tag_info=IdTagInfo(status=status))
+
+    @on(Action.start_transaction)
+    async def on_start_transaction(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs):
+        transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
+            station=self.consumer.station,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            timestamp=parse_ocpp_datetime(timestamp),
+            reservation_id=kwargs.get("reservation_id"),
+        )
+        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=IdTagInfo(status=status))
+
+    @on(Action.stop_transaction)
+    async def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs):
+        status = await database_sync_to_async(sessions.transaction_stop_v16)(
+            station=self.consumer.station,
+            transaction_id=transaction_id,
+            meter_stop=meter_stop,
+            timestamp=parse_ocpp_datetime(timestamp),
+            reason=kwargs.get("reason"),
+            id_tag=kwargs.get("id_tag"),
+            transaction_data=self.payload.get("transactionData"),
+        )
+        return call_result.StopTransaction(id_tag_info=IdTagInfo(status=status) if status else None)
+
+    @on(Action.meter_values)
+    async def on_meter_values(self, connector_id: int, **kwargs):
+        await database_sync_to_async(sessions.meter_values_v16)(
+            station=self.consumer.station,
+            connector_id=connector_id,
+            transaction_id=kwargs.get("transaction_id"),
+            meter_value=self.payload["meterValue"],
+        )
+        return call_result.MeterValues()
+
+    @on(Action.security_event_notification)
+    async def on_security_event_notification(self, **kwargs):
+        await database_sync_to_async(station_events_record)(
+            station=self.consumer.station, source="SecurityEventNotification", events=[self.payload]
+        )
+        return call_result.SecurityEventNotification()
+
+    @on(Action.data_transfer)
+    async def on_data_transfer(self, vendor_id: str, **kwargs):
+        # No vendor extensions are implemented (1.6 §5.6 / §6.12).
+        return call_result.DataTransfer(status="UnknownVendorId")
+
+    # Status reports of firmware and diagnostics uploads: acknowledged; the message log keeps them.
+    @on(Action.firmware_status_notification)
+    async def on_firmware_status_notification(self, **kwargs):
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.diagnostics_status_notification)
+    async def on_diagnostics_status_notification(self, **kwargs):
+        return call_result.DiagnosticsStatusNotification()

@@ -1,0 +1,138 @@
+"""OCPP 2.0.1 handlers: each calls one service and builds the answer the 2.0.1 JSON schema wants."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from ocpp.exceptions import OCPPError
+from ocpp.routing import after, on
+from ocpp.v201 import ChargePoint, call, call_result
+from ocpp.v201.datatypes import IdTokenInfoType
+from ocpp.v201.enums import Action
+
+from ocpp_gateway.protocol import GatewayChargePoint
+from ocpp_gateway.timeutil import now_iso
+from sessions import services as sessions
+from stations.services import (
+    parse_ocpp_datetime,
+    station_boot,
+    station_device_model_store,
+    station_events_record,
+    station_status_notify,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ChargePoint201(GatewayChargePoint, ChargePoint):
+    base_report_request_id: int | None = None
+
+    @on(Action.boot_notification)
+    async def on_boot_notification(self, charging_station: dict, reason: str, **kwargs):
+        status = await database_sync_to_async(station_boot)(
+            station=self.consumer.station,
+            ocpp_version="2.0.1",
+            vendor=charging_station["vendor_name"],
+            model=charging_station["model"],
+            serial_number=charging_station.get("serial_number") or "",
+            firmware_version=charging_station.get("firmware_version") or "",
+        )
+        return call_result.BootNotification(
+            current_time=now_iso(), interval=settings.OCPP_HEARTBEAT_INTERVAL, status=status
+        )
+
+    @after(Action.boot_notification)
+    def after_boot_notification(self, **kwargs) -> None:
+        if self.consumer.is_accepted():
+            self.start_task(self.read_device_model())
+
+    async def read_device_model(self) -> None:
+        """GetBaseReport FullInventory; the data arrives in NotifyReport parts (2.0.1 B07)."""
+        self.base_report_request_id = random.randint(1, 2**31 - 1)
+        try:
+            result = await self.call(
+                call.GetBaseReport(request_id=self.base_report_request_id, report_base="FullInventory"),
+                suppress=False,
+            )
+        except (asyncio.TimeoutError, OCPPError) as exc:
+            logger.warning("%s: GetBaseReport failed: %r", self.id, exc)
+            return
+        if result.status != "Accepted":
+            logger.warning("%s: GetBaseReport answered %s", self.id, result.status)
+
+    @on(Action.notify_report)
+    async def on_notify_report(self, request_id: int, seq_no: int, **kwargs):
+        await database_sync_to_async(station_device_model_store)(
+            station=self.consumer.station,
+            report_data=self.payload.get("reportData") or [],
+            replace=request_id == self.base_report_request_id and seq_no == 0,
+        )
+        return call_result.NotifyReport()
+
+    @on(Action.heartbeat)
+    async def on_heartbeat(self, **kwargs):
+        # last_seen is set for every incoming frame by the message log's batched flush.
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    async def on_status_notification(self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kwargs):
+        await database_sync_to_async(station_status_notify)(
+            station=self.consumer.station,
+            evse_id=evse_id,
+            connector_id=connector_id,
+            status=connector_status,
+            at=parse_ocpp_datetime(timestamp),
+        )
+        return call_result.StatusNotification()
+
+    @on(Action.notify_event)
+    async def on_notify_event(self, **kwargs):
+        await database_sync_to_async(station_events_record)(
+            station=self.consumer.station, source="NotifyEvent", events=self.payload["eventData"]
+        )
+        return call_result.NotifyEvent()
+
+    @on(Action.security_event_notification)
+    async def on_security_event_notification(self, **kwargs):
+        await database_sync_to_async(station_events_record)(
+            station=self.consumer.station, source="SecurityEventNotification", events=[self.payload]
+        )
+        return call_result.SecurityEventNotification()
+
+    @on(Action.authorize)
+    async def on_authorize(self, id_token: dict, **kwargs):
+        status = await database_sync_to_async(sessions.id_token_authorize)(
+            station=self.consumer.station, id_token=id_token["id_token"], token_type=id_token["type"]
+        )
+        return call_result.Authorize(id_token_info=IdTokenInfoType(status=status))
+
+    @on(Action.transaction_event)
+    async def on_transaction_event(self, **kwargs):
+        status = await database_sync_to_async(sessions.transaction_event_v201)(
+            station=self.consumer.station, payload=self.payload
+        )
+        return call_result.TransactionEvent(id_token_info=IdTokenInfoType(status=status) if status else None)
+
+    @on(Action.meter_values)
+    async def on_meter_values(self, evse_id: int, **kwargs):
+        await database_sync_to_async(sessions.meter_values_v201)(
+            station=self.consumer.station, evse_id=evse_id, meter_value=self.payload["meterValue"]
+        )
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    async def on_data_transfer(self, vendor_id: str, **kwargs):
+        # No vendor extensions are implemented (2.0.1 P01).
+        return call_result.DataTransfer(status="UnknownVendorId")
+
+    # Status reports of firmware updates and log uploads: acknowledged; the message log keeps them.
+    @on(Action.firmware_status_notification)
+    async def on_firmware_status_notification(self, **kwargs):
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.log_status_notification)
+    async def on_log_status_notification(self, **kwargs):
+        return call_result.LogStatusNotification()
