@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 from commands.models import Command
-from stations.models import Connector, EquipmentStatus, Station
-
-# Connector states in which a 1.6 transaction is running (OCPP 1.6 §4.9: Charging, or suspended
-# by the EV or the EVSE while the transaction continues).
-SESSION_STATUSES = (EquipmentStatus.CHARGING, EquipmentStatus.SUSPENDED_EV, EquipmentStatus.SUSPENDED_EVSE)
+from sessions.models import Session
+from stations.models import Station
 
 
 def command_list(*, user, station: Station | None = None):
@@ -17,5 +14,9 @@ def command_list(*, user, station: Station | None = None):
 
 
 def station_has_running_session(*, station: Station) -> bool:
-    """Whether a session runs on the station, judged by its connectors' last reported status."""
-    return Connector.objects.filter(evse__station=station, status__in=SESSION_STATUSES).exists()
+    """Whether the platform has a session on the station that has not ended.
+
+    The session record, not the connectors' last status: a connector status can stay "Charging"
+    when a StatusNotification is lost, and a reset held on it would never be sent.
+    """
+    return Session.objects.filter(station=station).active().exists()

@@ -1,18 +1,29 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from commands.views_api import CommandViewSet
+from firmware.views_api import FirmwareUpdateViewSet, FirmwareViewSet, StationUpdateFirmwareView
 from locations.views_api import LocationViewSet
 from networks.views import select_network
 from networks.views_api import NetworkViewSet
+from sessions.views_api import ExportViewSet, IdTokenViewSet, SessionViewSet
+from stations.models import IDENTITY_PATTERN
 from stations.views_api import StationViewSet
 
 router = DefaultRouter()
 router.register("networks", NetworkViewSet, basename="network")
 router.register("locations", LocationViewSet, basename="location")
 router.register("charging_stations", StationViewSet, basename="station")
+# Exports before sessions: "exports" must not be read as a session id.
+router.register("sessions/exports", ExportViewSet, basename="session-export")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("id_tokens", IdTokenViewSet, basename="id-token")
+router.register("commands", CommandViewSet, basename="command")
+router.register("firmware", FirmwareViewSet, basename="firmware")
+router.register("firmware_updates", FirmwareUpdateViewSet, basename="firmwareupdate")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
@@ -20,5 +31,15 @@ urlpatterns = [
     path("networks/select/", select_network, name="select-network"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before the commands app's generic actions/<action>/: a firmware update is a FirmwareUpdate record
+    # (with its download link and timeline) that then travels as a Command.
+    re_path(
+        rf"^api/charging_stations/(?P<identity>{IDENTITY_PATTERN})/actions/update_firmware/$",
+        StationUpdateFirmwareView.as_view(),
+        name="station-update-firmware",
+    ),
+    path("", include("firmware.urls")),
+    path("api/", include("commands.urls")),
     path("api/", include(router.urls)),
+    path("pki/", include("certificates.urls")),
 ]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from commands.models import Command
+
+
+class CommandSerializer(serializers.ModelSerializer):
+    station = serializers.SlugRelatedField(slug_field="identity", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    final = serializers.BooleanField(source="is_final", read_only=True, help_text="No further change will come.")
+
+    class Meta:
+        model = Command
+        fields = [
+            "id",
+            "station",
+            "action",
+            "parameters",
+            "status",
+            "final",
+            "result",
+            "answer",
+            "error",
+            "waiting_for_idle",
+            "requested_by",
+            "created_at",
+            "sent_at",
+            "answered_at",
+        ]
+        read_only_fields = fields
