@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from networks.admin_mixins import NetworkScopedAdmin
 from stations.forms import StationForm
@@ -91,6 +94,11 @@ class StationAdmin(NetworkScopedAdmin):
             return "-"
         return format_html_join("", '<span class="{}" title="{}">{}</span>', parts)
 
+    # Keeps the station password out of Django's error reports (500 pages and mails).
+    @method_decorator(sensitive_post_parameters("password"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def response_add(self, request, obj, post_url_continue=None):
         # The password exists in clear only in this request: show what the station needs, once.
         details = station_connection_details(station=obj, password=request.POST["password"])
@@ -100,7 +108,8 @@ class StationAdmin(NetworkScopedAdmin):
             "station": obj,
             "details": details,
             "opts": self.opts,
-            "change_url": f"../{obj.pk}/change/",
+            # Absolute: this page also answers a change POST, where "../<pk>/change/" would nest.
+            "change_url": reverse("admin:stations_station_change", args=[obj.pk], current_app=self.admin_site.name),
         }
         return TemplateResponse(request, "admin/stations/connection_details.html", context)
 
