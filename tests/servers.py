@@ -16,6 +16,7 @@ daphne (`platform.start_daphne()` again) and a worker (`platform.start_worker()`
 from __future__ import annotations
 
 import atexit
+import contextlib
 import http.cookiejar
 import itertools
 import json
@@ -623,3 +624,57 @@ def unique_identity(prefix: str = "CP") -> str:
 def station_password() -> str:
     """A valid station password: 20 bytes, the size Zaptec and OCPP 1.6 AuthorizationKey want."""
     return secrets.token_urlsafe(15)[:20]
+
+
+# --- Stations -----------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def simulated_station(ocpp_version: str, *, identity: str, password: str, url: str, boot: bool = True, **kwargs):
+    """A connected (and by default booted, status-reporting) simulated station, disconnected on exit."""
+    from ocpp_gateway.simulator import make_station
+
+    station = make_station(ocpp_version, identity=identity, password=password, url=url, **kwargs)
+    await station.connect()
+    try:
+        if boot:
+            await station.boot()
+            await station.send_all_status()
+        yield station
+    finally:
+        await station.disconnect()
+
+
+class RawStation:
+    """A station's websocket without the `ocpp` library: for frames no well-behaved station sends."""
+
+    def __init__(self, websocket):
+        self.websocket = websocket
+        self._ids = itertools.count(1)
+
+    @classmethod
+    async def open(cls, url: str, *, identity: str, password: str, ocpp_version: str = "1.6") -> RawStation:
+        from ocpp_gateway.simulator import SUBPROTOCOLS, open_websocket
+
+        websocket = await open_websocket(url + identity, identity=identity, password=password, subprotocols=[SUBPROTOCOLS[ocpp_version]])
+        return cls(websocket)
+
+    async def send(self, frame: str | bytes | list) -> None:
+        await self.websocket.send(json.dumps(frame) if isinstance(frame, list) else frame)
+
+    async def recv(self, timeout: float = 5.0) -> list:
+        import asyncio
+
+        return json.loads(await asyncio.wait_for(self.websocket.recv(), timeout))
+
+    async def call(self, action: str, payload: dict, *, unique_id: str | None = None, timeout: float = 5.0) -> list:
+        """Send a CALL and return the reply to it (skipping requests the platform sends meanwhile)."""
+        unique_id = unique_id or f"raw-{next(self._ids)}"
+        await self.send([2, unique_id, action, payload])
+        while True:
+            frame = await self.recv(timeout)
+            if frame[0] in (3, 4) and frame[1] == unique_id:
+                return frame
+
+    async def close(self) -> None:
+        await self.websocket.close()
