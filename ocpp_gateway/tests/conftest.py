@@ -105,3 +105,27 @@ async def connect(transactional_db):
             await comm.disconnect()
         except Exception:
             pass
+
+
+@pytest.fixture
+def fake_remote(monkeypatch):
+    """Install ``execute`` as ocpp_gateway.remote.execute (written by the remote-actions engineer)."""
+    import sys
+    import types
+
+    import ocpp_gateway
+
+    def _install(execute):
+        remote = types.ModuleType("ocpp_gateway.remote")
+        remote.execute = execute
+        monkeypatch.setitem(sys.modules, "ocpp_gateway.remote", remote)
+        monkeypatch.setattr(ocpp_gateway, "remote", remote, raising=False)
+
+    return _install
+
+
+async def send_command(station_model, event: dict) -> None:
+    from channels.layers import get_channel_layer
+
+    await station_model.arefresh_from_db()
+    await get_channel_layer().send(station_model.channel_name, {"type": "ocpp.command", **event})
