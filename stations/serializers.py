@@ -6,7 +6,7 @@ from rest_framework import serializers
 from locations.models import Location
 from networks.api import ScopedRelatedField, WritableNetworkField
 from stations.models import EVSE, Connector, Station, validate_station_password
-from stations.services import station_connection_details, station_connection_url
+from stations.services import station_connection_details, station_connection_url, station_create
 
 
 def _password_validator(value: str) -> None:
@@ -80,6 +80,8 @@ class StationSerializer(serializers.ModelSerializer):
             "last_connection_error_at",
             "created_at",
         ]
+        # Like add_station --name: without a name the station is called by its identity.
+        extra_kwargs = {"name": {"required": False, "allow_blank": True}}
 
     def get_connection_url(self, obj: Station) -> str:
         return station_connection_url(station=obj)
@@ -95,9 +97,7 @@ class StationSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         password = validated_data.pop("password")
-        station = Station(**validated_data)
-        station.set_password(password)
-        station.save()
+        station = station_create(password=password, **validated_data)
         # Shown in the create response only: the password is not retrievable later.
         station._connection_details = station_connection_details(station=station, password=password)
         return station
