@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from locations.models import Location
+from networks.admin_mixins import NetworkScopedAdmin
+from networks.models import Network
+from sessions.exports import csv_response
+from sessions.filters import SessionFilter, session_filter_params
+from sessions.models import Export, ExportStatus, IdToken, Session, SessionStatus
+from sessions.services import ExportScopeError, export_request
+from sessions.views_api import export_download_response
+from stations.models import Station
+
+
+class _SessionParamFilter(admin.SimpleListFilter):
+    """A list filter whose parameter is the API's (SessionFilter's), so the changelist's query string
+    is also a valid /api/sessions/ query and the CSV download and exports honour it as is."""
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        filterset = SessionFilter(data={self.parameter_name: self.value()}, queryset=queryset)
+        if not filterset.is_valid():
+            raise IncorrectLookupParameters(filterset.errors)
+        return filterset.qs
+
+
+class NetworkFilter(_SessionParamFilter):
+    title = "network"
+    parameter_name = "network"
+
+    def lookups(self, request, model_admin):
+        return [(n.name, n.name) for n in Network.objects.for_user(request.user)]
+
+
+class LocationFilter(_SessionParamFilter):
+    title = "location"
+    parameter_name = "location"
+
+    def lookups(self, request, model_admin):
+        locations = Location.objects.for_user(request.user).in_network(request.current_network)
+        return [(str(loc.pk), loc.name) for loc in locations]
+
+
+class StationFilter(_SessionParamFilter):
+    title = "station"
+    parameter_name = "station"
+
+    def lookups(self, request, model_admin):
+        stations = Station.objects.for_user(request.user).in_network(request.current_network)
+        return [(s.identity, str(s)) for s in stations.only("identity", "name")[:500]]
+
+
+class StatusFilter(_SessionParamFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return SessionStatus.choices
+
+
+class RangeAndTokenFilter(admin.ListFilter):
+    """Started since / until (dates) and id token: free-text inputs, one small GET form."""
+
+    title = "started between, id token"
+    template = "admin/charging_sessions/session/range_filter.html"
+    parameters = ("since", "until", "id_token")
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name in self.parameters:
+            if name in params:
+                value = params.pop(name)
+                self.used_parameters[name] = value[-1] if isinstance(value, list) else value
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self):
+        return list(self.parameters)
+
+    def queryset(self, request, queryset):
+        if not self.used_parameters:
+            return queryset
+        filterset = SessionFilter(data=self.used_parameters, queryset=queryset)
+        if not filterset.is_valid():
+            raise IncorrectLookupParameters(filterset.errors)
+        return filterset.qs
+
+    def choices(self, changelist):
+        # The template renders a form; it needs the values and the other parameters to keep.
+        keep = {
+            key: value[-1] if isinstance(value, list) else value
+            for key, value in changelist.params.items()
+            if key not in self.parameters and key not in ("p", "e")
+        }
+        yield {"values": {name: self.used_parameters.get(name, "") for name in self.parameters}, "keep": keep}
+
+
+@admin.register(Session)
+class SessionAdmin(NetworkScopedAdmin):
+    list_display = [
+        "started_at",
+        "station",
+        "evse_id",
+        "id_token",
+        "status",
+        "energy",
+        "duration_display",
+        "peak_power",
+        "stop_reason",
+        "network",
+        "location",
+    ]
+    list_filter = [NetworkFilter, LocationFilter, StationFilter, StatusFilter, RangeAndTokenFilter]
+    search_fields = ["id_token", "transaction_id", "station__identity"]
+    list_select_related = ["station", "network", "location"]
+    show_full_result_count = False
+    change_list_template = "admin/charging_sessions/session/change_list.html"
+    readonly_fields = [f.name for f in Session._meta.fields if f.name != "start_key"]
+    exclude = ["start_key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # billing records: sessions come from stations and stay
+
+    @admin.display(description="energy (kWh)", ordering="energy_wh")
+    def energy(self, obj: Session) -> str:
+        return f"{obj.energy_wh / 1000:.3f}"
+
+    @admin.display(description="duration")
+    def duration_display(self, obj: Session) -> str:
+        return "" if obj.duration is None else str(obj.duration).split(".")[0]
+
+    @admin.display(description="peak power (kW)", ordering="peak_power_w")
+    def peak_power(self, obj: Session) -> str:
+        return "" if obj.peak_power_w is None else f"{obj.peak_power_w / 1000:.1f}"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("download.csv", wrap(self.download_csv), name="charging_sessions_session_download"),
+            path("export/", wrap(self.export_in_background), name="charging_sessions_session_export"),
+            *super().get_urls(),
+        ]
+
+    def _filtered(self, request):
+        # The changelist itself applies the scope, the filters, the search and the network selector.
+        return self.get_changelist_instance(request).get_queryset(request)
+
+    def download_csv(self, request):
+        try:
+            sessions = self._filtered(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:charging_sessions_session_changelist") + "?e=1")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        return csv_response(request, sessions, filename=f"sessions-{stamp}.csv")
+
+    def export_in_background(self, request):
+        changelist = reverse("admin:charging_sessions_session_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(changelist)
+        filters = session_filter_params(request.GET)
+        if request.GET.get("q"):
+            filters["search"] = request.GET["q"]
+        try:
+            export = export_request(user=request.user, filters=filters, network=request.current_network)
+        except ExportScopeError as exc:
+            self.message_user(request, f"Export not started: {exc}", messages.ERROR)
+            return HttpResponseRedirect(f"{changelist}?{request.GET.urlencode()}")
+        self.message_user(request, f"Export {export.pk} started; it appears under Exports with its progress.")
+        return HttpResponseRedirect(reverse("admin:charging_sessions_export_changelist"))
+
+
+@admin.register(IdToken)
+class IdTokenAdmin(NetworkScopedAdmin):
+    list_display = ["token", "status", "label", "expires_at", "network", "created_at"]
+    list_filter = ["status", "network"]
+    search_fields = ["token", "label"]
+    fields = ["network", "token", "status", "expires_at", "label"]
+
+
+@admin.register(Export)
+class ExportAdmin(NetworkScopedAdmin):
+    list_display = ["id", "created_at", "requested_by", "network", "filters", "status", "progress_bar", "row_count", "download"]
+    list_filter = ["status"]
+    fields = list_display[1:] + ["total_rows", "error", "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # started from the session list's "Export in the background"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is not None and self.writable_queryset(request).filter(pk=obj.pk).exists()
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj: Export) -> str:
+        return format_html('<progress max="100" value="{}">{}%</progress> {}%', obj.progress, obj.progress, obj.progress)
+
+    @admin.display(description="file")
+    def download(self, obj: Export) -> str:
+        if obj.status != ExportStatus.DONE or not obj.file:
+            return "-"
+        url = reverse("admin:charging_sessions_export_download", args=[obj.pk])
+        return format_html('<a href="{}">Download CSV</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_file),
+                name="charging_sessions_export_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_file(self, request, pk: int):
+        # for_user: another network's export is a 404, like any object.
+        export = get_object_or_404(self.get_queryset(request), pk=pk, status=ExportStatus.DONE)
+        return export_download_response(request, export)

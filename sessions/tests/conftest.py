@@ -1,0 +1,195 @@
+"""Payloads built and serialised the way the `ocpp` library does on the wire, then handed to the
+services the way the gateway's handlers hand them (the raw camelCase payload plus parsed fields)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import Call, _validate_payload
+
+from sessions import services
+from sessions.models import Session
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def wire(request_payload, version: str) -> dict:
+    """The JSON object a station built with the ocpp library sends: camelCase, no nulls, schema-valid."""
+    call = Call(
+        unique_id="1",
+        action=request_payload.__class__.__name__,
+        payload=remove_nones(snake_to_camel_case(serialize_as_dict(request_payload))),
+    )
+    _validate_payload(call, version)
+    return json.loads(call.to_json())[3]
+
+
+def sampled_v16(*, wh=None, w=None, a=None, soc=None, context="Sample.Periodic", phases=False) -> list[dict]:
+    values = []
+    if wh is not None:
+        values.append({"value": str(wh), "context": context, "measurand": "Energy.Active.Import.Register", "unit": "Wh"})
+    if w is not None:
+        values.append({"value": str(w), "context": context, "measurand": "Power.Active.Import", "unit": "W"})
+    if a is not None:
+        if phases:
+            values += [
+                {"value": str(a + i), "context": context, "measurand": "Current.Import", "unit": "A", "phase": p}
+                for i, p in enumerate(["L1", "L2", "L3"])
+            ]
+        else:
+            values.append({"value": str(a), "context": context, "measurand": "Current.Import", "unit": "A"})
+    if soc is not None:
+        values.append({"value": str(soc), "context": context, "measurand": "SoC", "unit": "Percent", "location": "EV"})
+    return values
+
+
+@dataclass
+class StationV16:
+    """What the 1.6 handlers in ocpp_gateway/v16.py do with a station's requests."""
+
+    station: object
+
+    def start(self, *, connector_id=1, id_tag="TAG-1", meter_start=1000, timestamp=None):
+        from ocpp.v16 import call
+
+        payload = wire(
+            call.StartTransaction(
+                connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, timestamp=timestamp or at(0)
+            ),
+            "1.6",
+        )
+        return services.transaction_start_v16(
+            station=self.station,
+            connector_id=payload["connectorId"],
+            id_tag=payload["idTag"],
+            meter_start=payload["meterStart"],
+            timestamp=datetime.fromisoformat(payload["timestamp"]),
+        )
+
+    def meter(self, *, transaction_id, timestamp, connector_id=1, **values):
+        from ocpp.v16 import call
+
+        payload = wire(
+            call.MeterValues(
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                meter_value=[{"timestamp": timestamp, "sampled_value": sampled_v16(**values)}],
+            ),
+            "1.6",
+        )
+        services.meter_values_v16(
+            station=self.station,
+            connector_id=payload["connectorId"],
+            transaction_id=payload.get("transactionId"),
+            meter_value=payload["meterValue"],
+        )
+        return payload
+
+    def stop(self, *, transaction_id, meter_stop, timestamp, reason=None, id_tag=None, transaction_data=None):
+        from ocpp.v16 import call
+
+        payload = wire(
+            call.StopTransaction(
+                meter_stop=meter_stop,
+                timestamp=timestamp,
+                transaction_id=transaction_id,
+                reason=reason,
+                id_tag=id_tag,
+                transaction_data=transaction_data,
+            ),
+            "1.6",
+        )
+        return services.transaction_stop_v16(
+            station=self.station,
+            transaction_id=payload["transactionId"],
+            meter_stop=payload["meterStop"],
+            timestamp=datetime.fromisoformat(payload["timestamp"]),
+            reason=payload.get("reason"),
+            id_tag=payload.get("idTag"),
+            transaction_data=payload.get("transactionData"),
+        )
+
+
+def meter_value_v201(timestamp: str, *, wh=None, kw=None, soc=None, context="Sample.Periodic") -> dict:
+    values = []
+    if wh is not None:
+        values.append({"value": wh, "context": context, "measurand": "Energy.Active.Import.Register"})
+    if kw is not None:
+        # kW written as W with multiplier 3, as 2.0.1 UnitOfMeasureType allows.
+        values.append(
+            {"value": kw, "context": context, "measurand": "Power.Active.Import", "unitOfMeasure": {"unit": "W", "multiplier": 3}}
+        )
+    if soc is not None:
+        values.append({"value": soc, "context": context, "measurand": "SoC", "unitOfMeasure": {"unit": "Percent"}})
+    return {"timestamp": timestamp, "sampledValue": values}
+
+
+@dataclass
+class StationV201:
+    station: object
+
+    def event(
+        self,
+        event_type: str,
+        *,
+        tx="TX-1",
+        seq_no: int,
+        minutes: float,
+        trigger="MeterValuePeriodic",
+        id_token=None,
+        evse=True,
+        stopped_reason=None,
+        offline=None,
+        meter_value=None,
+        charging_state=None,
+    ):
+        from ocpp.v201 import call
+
+        info = {"transactionId": tx}
+        if stopped_reason:
+            info["stoppedReason"] = stopped_reason
+        if charging_state:
+            info["chargingState"] = charging_state
+        body = {
+            "eventType": event_type,
+            "timestamp": at(minutes),
+            "triggerReason": trigger,
+            "seqNo": seq_no,
+            "transactionInfo": info,
+        }
+        if id_token:
+            body["idToken"] = {"idToken": id_token, "type": "ISO14443"}
+        if evse:
+            body["evse"] = {"id": 1, "connectorId": 1}
+        if offline is not None:
+            body["offline"] = offline
+        if meter_value:
+            body["meterValue"] = meter_value
+        # Through the library's dataclass and back, so the payload is exactly what it would send.
+        from ocpp.charge_point import camel_to_snake_case
+
+        payload = wire(call.TransactionEvent(**camel_to_snake_case(body)), "2.0.1")
+        return services.transaction_event_v201(station=self.station, payload=payload)
+
+
+@pytest.fixture
+def v16(station_a) -> StationV16:
+    return StationV16(station_a)
+
+
+@pytest.fixture
+def v201(station_a) -> StationV201:
+    return StationV201(station_a)
+
+
+def only_session(**lookup) -> Session:
+    sessions = list(Session.objects.filter(**lookup))
+    assert len(sessions) == 1, sessions
+    return sessions[0]

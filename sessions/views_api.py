@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.utils import timezone
+from rest_framework import renderers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from networks.api import NetworkScopedViewSet
+from sessions.exports import csv_response, file_chunks, streaming_response
+from sessions.filters import SessionFilter, session_filter_params
+from sessions.models import Export, ExportStatus, IdToken, Session
+from sessions.serializers import ExportSerializer, IdTokenSerializer, MeterSampleSerializer, SessionSerializer
+from sessions.services import ExportScopeError, export_request
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `?format=csv` (or Accept: text/csv) reach the list, which streams the file itself.
+
+    Only errors (a bad filter, no credentials) are rendered here, as plain text."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if isinstance(data, dict):
+            return "\r\n".join(f"{key}: {value}" for key, value in data.items()).encode()
+        return str(data).encode()
+
+
+class SessionViewSet(NetworkScopedViewSet):
+    """Charging sessions, newest first. Read-only: sessions come from the stations."""
+
+    model = Session
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    http_method_names = ["get", "head", "options"]
+    lookup_value_regex = r"\d+"
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("network", "location", "station")
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            sessions = self.filter_queryset(self.get_queryset())
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+            return csv_response(request, sessions, filename=f"sessions-{stamp}.csv")
+        return super().list(request, *args, **kwargs)
+
+    @action(detail=True, renderer_classes=[renderers.JSONRenderer, renderers.BrowsableAPIRenderer])
+    def samples(self, request, pk=None):
+        """The session's meter samples, oldest first, for charts."""
+        session = self.get_object()
+        return Response(MeterSampleSerializer(session.samples.order_by("timestamp"), many=True).data)
+
+
+class ExportViewSet(NetworkScopedViewSet):
+    """Background CSV exports: POST the list's filters, poll the export, download its file."""
+
+    model = Export
+    serializer_class = ExportSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    lookup_value_regex = r"\d+"
+    filterset_class = None
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("network", "requested_by")
+
+    def create(self, request, *args, **kwargs):
+        # Exporting is reading: viewers may export what they can see, so no write-role check.
+        data = request.data if hasattr(request.data, "get") else {}
+        filters = session_filter_params(data) or session_filter_params(request.query_params)
+        try:
+            export = export_request(user=request.user, filters=filters)
+        except ExportScopeError as exc:
+            field, _, message = str(exc).partition(": ")
+            return Response({field: [message or str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        export.refresh_from_db()
+        serializer = self.get_serializer(export)
+        return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True)
+    def download(self, request, pk=None):
+        export = self.get_object()
+        if export.status != ExportStatus.DONE or not export.file:
+            raise Http404("This export has no file yet.")
+        return export_download_response(request, export)
+
+
+def export_download_response(request, export: Export):
+    handle = default_storage.open(export.file.name, "rb")
+    response = streaming_response(
+        request, file_chunks(handle), filename=f"sessions-export-{export.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
+    return response
+
+
+class IdTokenViewSet(NetworkScopedViewSet):
+    """A network's id-token allow-list: with any Accepted entry, unlisted tokens are refused."""
+
+    model = IdToken
+    serializer_class = IdTokenSerializer
+    filterset_fields = {"network__name": ["exact"], "status": ["exact"], "token": ["iexact"]}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("network")
