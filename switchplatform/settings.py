@@ -49,6 +49,16 @@ OCPP_MAX_FRAME_BYTES = env_int("OCPP_MAX_FRAME_BYTES", 65536, minimum=1024)
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30, minimum=1)
 # Failed station logins per address per minute before further attempts are refused outright.
 OCPP_AUTH_FAILURES_PER_MINUTE = env_int("OCPP_AUTH_FAILURES_PER_MINUTE", 20, minimum=1)
+# Security profiles 2 and 3 (certificates app): TLS ends at nginx (deploy/nginx-switch.conf), which
+# passes the verified client certificate in headers believed only from these addresses/CIDRs.
+OCPP_TRUSTED_PROXIES = [p.strip() for p in env_str("OCPP_TRUSTED_PROXIES").split(",") if p.strip()]
+# The wss:// URL stations are moved to by a security-profile upgrade (the identity is appended).
+OCPP_TLS_PUBLIC_URL = env_url("OCPP_TLS_PUBLIC_URL", "", schemes=("wss",))
+if OCPP_TLS_PUBLIC_URL and not OCPP_TLS_PUBLIC_URL.endswith("/"):
+    OCPP_TLS_PUBLIC_URL += "/"
+# The platform CA and the TLS server certificate (`manage.py init_pki`); keys are 0600.
+PKI_DIR = Path(env_str("PKI_DIR", str(VAR_DIR / "pki")))
+PKI_STATION_CERT_DAYS = env_int("PKI_STATION_CERT_DAYS", 365, minimum=1)
 
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix")) or None
 
@@ -71,6 +81,7 @@ INSTALLED_APPS = [
     "ocpp_gateway",
     "sessions.apps.ChargingSessionsConfig",
     "firmware",
+    "certificates",
     "commands",
 ]
 
