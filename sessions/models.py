@@ -125,10 +125,20 @@ class MeterSample(models.Model):
     class Meta:
         ordering = ["timestamp"]
         constraints = [
-            # A replayed MeterValues (or TransactionEvent) must not draw the same point twice.
-            models.UniqueConstraint(fields=["station", "evse_id", "timestamp"], name="unique_sample_per_instant"),
+            # A replayed MeterValues (or TransactionEvent) must not draw the same point twice. Keyed by
+            # session where there is one: a 2.0.1 Ended that arrives first may not name its EVSE.
+            models.UniqueConstraint(
+                fields=["session", "timestamp"],
+                condition=models.Q(session__isnull=False),
+                name="unique_sample_per_session_instant",
+            ),
+            models.UniqueConstraint(
+                fields=["station", "evse_id", "timestamp"],
+                condition=models.Q(session__isnull=True),
+                name="unique_sample_per_evse_instant",
+            ),
         ]
-        indexes = [models.Index(fields=["session", "timestamp"], name="sample_session_time")]
+        indexes = [models.Index(fields=["station", "evse_id", "timestamp"], name="sample_evse_time")]
 
 
 class IdTokenQuerySet(NetworkScopedQuerySet):

@@ -428,6 +428,8 @@ def transaction_event_v201(*, station: Station, payload: dict[str, Any]) -> str 
         if evse.get("id") is not None and session.evse_id is None:
             session.evse_id = evse["id"]
             session.connector_id = evse.get("connector_id")
+            # Samples of events that came before the EVSE was known (an Ended first) move to it.
+            session.samples.update(evse_id=session.evse_id)
         if token is not None and token.get("id_token") and not session.id_token:
             session.id_token = token["id_token"][:36]
             session.id_token_type = (token.get("type") or "")[:20]
