@@ -51,8 +51,21 @@ class StationAdmin(NetworkScopedAdmin):
         "last_seen",
         "last_connection_error",
         "last_connection_error_at",
+        "message_log",
     ]
     inlines = [EVSEInline]
+
+    def get_inlines(self, request, obj):
+        # Configuration keys (1.6) or device model (2.0.1) and events, as the gateway read them.
+        from ocpp_gateway.admin import gateway_inlines
+
+        return [*super().get_inlines(request, obj), *gateway_inlines(obj)]
+
+    @admin.display(description="message log")
+    def message_log(self, obj: Station) -> str:
+        from ocpp_gateway.admin import message_log_link
+
+        return message_log_link(obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("network", "location").prefetch_related("evses__connectors")
@@ -65,7 +78,7 @@ class StationAdmin(NetworkScopedAdmin):
             (None, {"fields": [*main, "connection_url"]}),
             ("OCPP", {"fields": ["state", "ocpp_version", "security_profile"]}),
             ("Station", {"fields": ["vendor", "model", "serial_number", "firmware_version"]}),
-            ("Connection", {"fields": ["connected", "last_seen", "last_connection_error", "last_connection_error_at"]}),
+            ("Connection", {"fields": ["connected", "last_seen", "last_connection_error", "last_connection_error_at", "message_log"]}),
         ]
 
     @admin.display(description="connection URL")

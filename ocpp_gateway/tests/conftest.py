@@ -32,12 +32,13 @@ class Station:
     comm: WebsocketCommunicator
     version: str
 
-    async def call(self, payload, *, unique_id: str | None = None) -> list:
+    async def call(self, payload, *, unique_id: str | None = None, validate: bool = True) -> list:
         """Send a CALL built from an ocpp.v16/v201 `call` dataclass; return the frame that answers it."""
         unique_id = unique_id or str(next(_ids))
         action = type(payload).__name__
         frame = Call(unique_id, action, remove_nones(snake_to_camel_case(serialize_as_dict(payload))))
-        await validate_payload(frame, self.version)
+        if validate:
+            await validate_payload(frame, self.version)
         await self.comm.send_to(text_data=frame.to_json())
         return await self.answer(unique_id, action)
 
