@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from networks.models import Network
+from networks.cli import acting_user, add_user_argument, network_named
 from stations.models import Station
 
 
@@ -10,16 +10,15 @@ class Command(BaseCommand):
     help = "List stations, optionally of one network or only the pending ones."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--network", default=None)
-        parser.add_argument("--pending", action="store_true")
+        parser.add_argument("--network", default=None, help="Network name")
+        parser.add_argument("--pending", action="store_true", help="Only stations waiting to be onboarded")
+        add_user_argument(parser)
 
-    def handle(self, *args, network: str | None, pending: bool, **options) -> None:
-        stations = Station.objects.select_related("network", "location")
+    def handle(self, *args, network: str | None, pending: bool, user: str | None, **options) -> None:
+        actor = acting_user(user)
+        stations = Station.objects.for_user(actor).select_related("network", "location")
         if network:
-            network_obj = Network.objects.filter(name=network).first()
-            if network_obj is None:
-                raise CommandError(f"No network named {network!r}.")
-            stations = stations.in_network(network_obj)
+            stations = stations.in_network(network_named(network, user=actor, write=False))
         if pending:
             stations = stations.pending()
         rows = [("IDENTITY", "NAME", "NETWORK", "LOCATION", "STATE", "OCPP", "CONNECTED", "LAST SEEN")]
@@ -33,7 +32,7 @@ class Command(BaseCommand):
                     s.state,
                     s.ocpp_version or "-",
                     "yes" if s.connected else "no",
-                    s.last_seen.isoformat() if s.last_seen else "-",
+                    s.last_seen.isoformat(timespec="seconds") if s.last_seen else "-",
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
