@@ -183,7 +183,7 @@ if FIRMWARE_STORAGE == "s3":
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
             "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
             "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
-            "location": env_str("FIRMWARE_S3_PREFIX", "firmware"),
+            "location": env_str("FIRMWARE_S3_PREFIX", ""),
             # Images are served only through the platform's signed links, never public bucket URLs.
             "default_acl": "private",
             "file_overwrite": False,

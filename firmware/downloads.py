@@ -1,0 +1,118 @@
+"""Serving a firmware image: streamed from storage, with single byte ranges (RFC 9110 §14).
+
+Stations on slow links resume large images with Range requests; nothing here reads a whole file
+into memory.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from firmware.models import Firmware
+
+CHUNK_SIZE = 64 * 1024
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The inclusive (first, last) byte of a single range, or None to send the whole file.
+
+    A header we do not serve (several ranges, another unit, bad syntax) is ignored, which RFC 9110
+    §14.2 allows: the answer is then a plain 200. Raises Unsatisfiable for a range past the end.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header)
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        # Suffix range: the last n bytes.
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise Unsatisfiable
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if end < start:
+        return None
+    if start >= size:
+        raise Unsatisfiable
+    return start, min(end, size - 1)
+
+
+class _RangeStream:
+    """Iterates ``length`` bytes of an open file from its current position, then closes it."""
+
+    def __init__(self, fileobj, length: int) -> None:
+        self.fileobj = fileobj
+        self.remaining = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.remaining > 0:
+            chunk = self.fileobj.read(min(CHUNK_SIZE, self.remaining))
+            if not chunk:
+                break
+            self.remaining -= len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        # StreamingHttpResponse calls this when the response is done, even if never iterated.
+        self.fileobj.close()
+
+
+def _common_headers(response: HttpResponse, firmware: Firmware) -> HttpResponse:
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = f'"{firmware.sha256}"'
+    # RFC 3230 Digest: lets a station (and our simulator) check the image it assembled from ranges.
+    response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(firmware.sha256)).decode("ascii")
+    response["Content-Disposition"] = content_disposition_header(True, firmware.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def firmware_file_response(*, request: HttpRequest, firmware: Firmware) -> HttpResponse:
+    size = firmware.size
+    range_header = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range.strip() != f'"{firmware.sha256}"':
+        # The client's partial copy is of another image: send this one whole.
+        range_header = None
+    try:
+        byte_range = parse_range(range_header, size)
+    except Unsatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return _common_headers(response, firmware)
+
+    if request.method == "HEAD":
+        response = HttpResponse(status=200 if byte_range is None else 206, content_type="application/octet-stream")
+        length = size if byte_range is None else byte_range[1] - byte_range[0] + 1
+        if byte_range is not None:
+            response["Content-Range"] = f"bytes {byte_range[0]}-{byte_range[1]}/{size}"
+        response = _common_headers(response, firmware)
+        response["Content-Length"] = str(length)
+        return response
+
+    fileobj = firmware.file.storage.open(firmware.file.name, "rb")
+    if byte_range is None:
+        response = FileResponse(fileobj, content_type="application/octet-stream")
+        response["Content-Length"] = str(size)
+        return _common_headers(response, firmware)
+    first, last = byte_range
+    fileobj.seek(first)
+    length = last - first + 1
+    response = StreamingHttpResponse(_RangeStream(fileobj, length), status=206, content_type="application/octet-stream")
+    response["Content-Length"] = str(length)
+    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return _common_headers(response, firmware)
