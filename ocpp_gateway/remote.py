@@ -33,6 +33,12 @@ async def execute(consumer, event: dict[str, Any]) -> None:
         )
         if command is not None:
             await _call(consumer, command)
+    except asyncio.CancelledError:
+        # The consumer cancels its tasks when the socket closes: the station will not answer now.
+        await database_sync_to_async(command_error_record)(
+            command_id=command_id, status=CommandStatus.FAILED, error="The station disconnected before answering."
+        )
+        raise
     except Exception:
         logger.exception("Remote action %s on %s failed unexpectedly", command_id, consumer.station_id)
         await database_sync_to_async(command_error_record)(

@@ -1,0 +1,224 @@
+"""Remote actions in the deployment CI shows: Redis, two daphne processes and one Celery worker.
+
+An operator's action enters through the API of either daphne, travels through the Celery worker and
+the channel layer to the daphne that holds the station's socket, and the station's answer comes back
+to the command, as the operator sees it through the API and the admin.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import RedisPlatform
+from tests.servers import Api, Daphne, RawStation, simulated_station, station_password, unique_identity, wait_for
+
+pytestmark = pytest.mark.e2e
+
+VERSIONS = ["1.6", "2.0.1"]
+CALL_TIMEOUT = 3
+USERS_SCRIPT = """
+from networks.models import Membership, Network, User
+from rest_framework.authtoken.models import Token
+home, _ = Network.objects.get_or_create(name="Remote")
+other, _ = Network.objects.get_or_create(name="Elsewhere")
+for name, network, role in [("rita", home, "operator"), ("vic", home, "viewer"), ("olga", other, "operator")]:
+    user, _ = User.objects.get_or_create(username=name)
+    Membership.objects.get_or_create(user=user, network=network, defaults={"role": role})
+    print("TOKEN", name, Token.objects.get_or_create(user=user)[0].key)
+"""
+
+
+class Cluster:
+    def __init__(self, platform: RedisPlatform, tokens: dict[str, str]):
+        self.platform = platform
+        self.a: Daphne = platform.daphnes[0]
+        self.b: Daphne = platform.daphnes[1]
+        self.tokens = tokens
+
+    def api(self, daphne: Daphne, user: str | None = None) -> Api:
+        return Api(daphne.http_url, token=self.tokens[user] if user else self.platform.token)
+
+    def new_station(self, prefix: str, *, network: str = "Remote", **fields) -> tuple[str, str]:
+        identity, password = unique_identity(prefix), station_password()
+        self.platform.api.create_station(identity=identity, password=password, network=network, **fields)
+        return identity, password
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, redis_server) -> Iterator[Cluster]:
+    platform = RedisPlatform.create(
+        tmp_path_factory.mktemp("remote-actions"),
+        redis_url=redis_server.url(),
+        env={"OCPP_CALL_TIMEOUT": str(CALL_TIMEOUT), "OCPP_AUTH_FAILURES_PER_MINUTE": "10000"},
+    )
+    try:
+        platform.start_daphne()
+        platform.start_daphne()
+        platform.start_worker()
+        out = platform.manage("shell", "-c", USERS_SCRIPT).stdout
+        tokens = {m.group(1): m.group(2) for m in re.finditer(r"^TOKEN (\w+) (\w+)$", out, re.M)}
+        yield Cluster(platform, tokens)
+    finally:
+        platform.stop()
+
+
+async def act(api: Api, identity: str, action: str, expect=(201, 202), **params) -> dict:
+    response = await asyncio.to_thread(
+        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect
+    )
+    return response.json()
+
+
+async def outcome(api: Api, command_id: int, *, timeout: float = 15) -> dict:
+    """Poll the command the way an API client does until it is final."""
+
+    def final() -> dict | None:
+        command = api.get(f"/api/commands/{command_id}/", expect=200).json()
+        return command if command["final"] or command["waiting_for_idle"] else None
+
+    return await asyncio.to_thread(wait_for, final, timeout=timeout, what=f"command {command_id} to finish")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_an_action_through_either_daphne_reaches_a_station_on_the_other(version, cluster):
+    identity, password = cluster.new_station("RA")
+    async with simulated_station(version, identity=identity, password=password, url=cluster.b.ocpp_url, connectors=2) as sim:
+        api_a = cluster.api(cluster.a, "rita")
+        params = {"evse_id": 2, "connector_id": 1} if version == "2.0.1" else {"connector_id": 2}
+        sent = await act(api_a, identity, "unlock_connector", **params)
+        assert sent["status"] in ("queued", "sent", "accepted")
+        done = await outcome(api_a, sent["id"])
+        assert (done["status"], done["result"]) == ("accepted", "Unlocked")
+        assert done["answer"] == {"status": "Unlocked"}
+        assert done["requested_by"] == "rita" and done["sent_at"] and done["answered_at"]
+        await sim.wait_for_request("UnlockConnector")
+
+    # The other way round: the station on daphne A, the operator on daphne B.
+    async with simulated_station(version, identity=identity, password=password, url=cluster.a.ocpp_url) as sim:
+        api_b = cluster.api(cluster.b, "rita")
+        await asyncio.to_thread(
+            wait_for, lambda: api_b.station(identity)["connected"], timeout=10, what="station online on daphne A"
+        )
+        sent = await act(api_b, identity, "trigger_message", requested_message="Heartbeat")
+        done = await outcome(api_b, sent["id"])
+        assert (done["status"], done["result"]) == ("accepted", "Accepted")
+        await sim.wait_for_request("TriggerMessage")
+
+    listed = (await asyncio.to_thread(api_a.get, f"/api/charging_stations/{identity}/commands/", expect=200)).json()
+    assert [c["action"] for c in listed["results"]] == ["trigger_message", "unlock_connector"]
+
+
+async def test_an_offline_station_fails_at_once(cluster):
+    identity, _ = cluster.new_station("OFF")
+    api = cluster.api(cluster.a, "rita")
+    started = time.monotonic()
+    sent = await act(api, identity, "reset", expect=201)
+    assert time.monotonic() - started < 2
+    assert sent["status"] == "station_offline" and sent["final"] is True
+    assert sent["error"] == "station offline"
+
+
+async def test_a_station_that_does_not_answer_times_out(cluster):
+    identity, password = cluster.new_station("MUTE")
+    raw = await RawStation.open(cluster.b.ocpp_url, identity=identity, password=password)
+    try:
+        api = cluster.api(cluster.a, "rita")
+        await asyncio.to_thread(wait_for, lambda: api.station(identity)["connected"], timeout=10, what="online")
+        sent = await act(api, identity, "clear_cache")
+        frame = await raw.recv(timeout=10)
+        assert frame[0] == 2 and frame[2] == "ClearCache"  # received, and ignored
+        done = await outcome(api, sent["id"], timeout=CALL_TIMEOUT + 15)
+        assert done["status"] == "timed_out"
+        assert f"within {CALL_TIMEOUT} s" in done["error"]
+    finally:
+        await raw.close()
+
+
+async def test_a_callerror_fails_the_command_with_the_stations_error(cluster):
+    identity, password = cluster.new_station("ERR")
+    raw = await RawStation.open(cluster.b.ocpp_url, identity=identity, password=password)
+    try:
+        api = cluster.api(cluster.a, "rita")
+        await asyncio.to_thread(wait_for, lambda: api.station(identity)["connected"], timeout=10, what="online")
+        sent = await act(api, identity, "reset", type="Hard")
+        frame = await raw.recv(timeout=10)
+        assert frame[2] == "Reset" and frame[3] == {"type": "Hard"}
+        await raw.send([4, frame[1], "NotSupported", "Reset is not available on this model", {}])
+        done = await outcome(api, sent["id"])
+        assert done["status"] == "failed"
+        assert done["error"] == "NotSupported: Reset is not available on this model"
+        assert done["answer"]["errorCode"] == "NotSupported"
+    finally:
+        await raw.close()
+
+
+async def test_a_viewer_is_refused_and_another_network_sees_nothing(cluster):
+    identity, password = cluster.new_station("ROLE")
+    async with simulated_station("1.6", identity=identity, password=password, url=cluster.a.ocpp_url):
+        viewer = await act(cluster.api(cluster.a, "vic"), identity, "clear_cache", expect=403)
+        assert "role" in viewer["detail"]
+        await act(cluster.api(cluster.b, "olga"), identity, "clear_cache", expect=404)
+        sent = await act(cluster.api(cluster.a, "rita"), identity, "clear_cache")
+        # The viewer reads the command; the other network's operator gets 404 for it.
+        await asyncio.to_thread(cluster.api(cluster.a, "vic").get, f"/api/commands/{sent['id']}/", expect=200)
+        await asyncio.to_thread(cluster.api(cluster.b, "olga").get, f"/api/commands/{sent['id']}/", expect=404)
+        await asyncio.to_thread(
+            cluster.api(cluster.b, "olga").get, f"/api/charging_stations/{identity}/commands/", expect=404
+        )
+        await outcome(cluster.api(cluster.a, "rita"), sent["id"])
+
+
+async def test_invalid_parameters_come_back_as_field_errors(cluster):
+    identity, password = cluster.new_station("BAD")
+    async with simulated_station("2.0.1", identity=identity, password=password, url=cluster.a.ocpp_url):
+        api = cluster.api(cluster.a, "rita")
+        await asyncio.to_thread(
+            wait_for, lambda: api.station(identity)["ocpp_version"] == "2.0.1", timeout=10, what="booted"
+        )
+        errors = await act(api, identity, "unlock_connector", expect=400, connector_id=0, colour="red")
+        assert "evse_id" in errors and "connector_id" in errors and "colour" in errors
+        await act(api, identity, "self_destruct", expect=404)
+
+
+def _station_pk(admin, identity: str) -> int:
+    page = admin.page(f"/admin/stations/station/?q={identity}")
+    return int(re.search(r"/admin/stations/station/(\d+)/change/", page).group(1))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_configuration_change_updates_the_stored_value_once_accepted(version, cluster):
+    identity, password = cluster.new_station("CFG")
+    admin = cluster.platform.admin()
+    async with simulated_station(version, identity=identity, password=password, url=cluster.b.ocpp_url) as sim:
+        pk = await asyncio.to_thread(_station_pk, admin, identity)
+        config_url = f"/admin/commands/command/station/{pk}/configuration/"
+
+        def reported() -> str | None:
+            page = admin.page(config_url)
+            return page if "HeartbeatInterval" in page else None
+
+        page = await asyncio.to_thread(wait_for, reported, timeout=15, what="the configuration read after boot")
+        # A read-only entry has no edit link; a writable one does.
+        readonly = "NumberOfConnectors" if version == "1.6" else "SecurityProfile"
+        row = re.search(rf"<tr class=\"configuration-entry readonly\">\s*<td><code>[^<]*{readonly}", page)
+        assert row, page
+        if version == "1.6":
+            params = {"key": "HeartbeatInterval", "value": "120"}
+        else:
+            params = {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "120"}
+        api = cluster.api(cluster.a, "rita")
+        done = await outcome(api, (await act(api, identity, "change_configuration", **params))["id"])
+        assert (done["status"], done["result"]) == ("accepted", "Accepted")
+        assert sim.heartbeat_interval == 120
+        page = await asyncio.to_thread(admin.page, config_url)
+        assert re.search(r"HeartbeatInterval</code></td>\s*<td><code>120</code>", page), page
+
+        # A read-only entry cannot be edited: the platform refuses it before anything is sent.
+        refused_key = {"key": readonly, "value": "9"} if version == "1.6" else {
+            "component": "SecurityCtrlr", "variable": readonly, "value": "9"}
+        errors = await act(api, identity, "change_configuration", expect=400, **refused_key)
+        assert "read-only" in str(errors)
