@@ -82,6 +82,10 @@ class _ReadOnlyInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    # Network members hold no Django model permissions: whoever may see the (scoped) station sees these.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
