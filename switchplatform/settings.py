@@ -60,6 +60,12 @@ if OCPP_TLS_PUBLIC_URL and not OCPP_TLS_PUBLIC_URL.endswith("/"):
 PKI_DIR = Path(env_str("PKI_DIR", str(VAR_DIR / "pki")))
 PKI_STATION_CERT_DAYS = env_int("PKI_STATION_CERT_DAYS", 365, minimum=1)
 
+# Map tiles of the console's location maps ({s}, {z}, {x}, {y} placeholders, as Leaflet takes them).
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix")) or None
 
 INSTALLED_APPS = [
@@ -83,6 +89,7 @@ INSTALLED_APPS = [
     "firmware",
     "certificates",
     "commands",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -26,7 +26,9 @@ router.register("firmware", FirmwareViewSet, basename="firmware")
 router.register("firmware_updates", FirmwareUpdateViewSet, basename="firmwareupdate")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    # Operators land on the console's dashboard; the admin stays at /admin/.
+    path("", RedirectView.as_view(pattern_name="console:dashboard"), name="home"),
+    path("console/", include("console.urls")),
     path("admin/", admin.site.urls),
     path("networks/select/", select_network, name="select-network"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,427 @@
+"""Reads behind the operator pages.
+
+Every function starts from ``Model.objects.for_user(user).in_network(network)``; equipment (EVSEs,
+connectors) is reached only through the scoped stations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from commands import forms as command_forms
+from commands import selectors as command_selectors
+from commands.models import Command
+from console import explanations
+from firmware.models import FirmwareUpdate
+from locations.models import Location
+from networks.models import Network
+from ocpp_gateway.models import Message
+from sessions.models import Session
+from stations.models import (
+    EVSE,
+    ConfigurationKey,
+    Connector,
+    DeviceModelVariable,
+    EquipmentStatus,
+    OcppVersion,
+    Station,
+    StationEvent,
+    StationState,
+)
+
+AVAILABLE = "available"
+CHARGING = "charging"
+FAULTED = "faulted"
+OFFLINE = "offline"
+PENDING = "pending"
+UNAVAILABLE = "unavailable"
+#: The buckets of the dashboard and the status filter, in display order.
+CATEGORIES = (AVAILABLE, CHARGING, FAULTED, OFFLINE, PENDING)
+
+# A connector with a car on it counts as charging whether energy flows or not (1.6 Preparing,
+# SuspendedEV/EVSE, Finishing; 2.0.1 Occupied): the operator's question is "is it in use".
+IN_USE_STATUSES = (
+    EquipmentStatus.CHARGING,
+    EquipmentStatus.PREPARING,
+    EquipmentStatus.SUSPENDED_EV,
+    EquipmentStatus.SUSPENDED_EVSE,
+    EquipmentStatus.FINISHING,
+    EquipmentStatus.OCCUPIED,
+)
+
+
+def _faulted_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": EquipmentStatus.FAULTED}) | ~Q(**{f"{prefix}error_code__in": ("", "NoError")})
+
+
+def stations_visible(*, user, network: Network | None) -> QuerySet[Station]:
+    return Station.objects.for_user(user).in_network(network)
+
+
+def station_get(*, user, network: Network | None, identity: str) -> Station | None:
+    """The station with that identity, if the user may read it (else None: the page answers 404)."""
+    return (
+        stations_visible(user=user, network=network)
+        .select_related("network", "location")
+        .prefetch_related("evses__connectors")
+        .filter(identity=identity)
+        .first()
+    )
+
+
+def station_is_writable(*, user, station: Station) -> bool:
+    return Station.objects.for_user(user, write=True).filter(pk=station.pk).exists()
+
+
+def station_category(station: Station) -> str:
+    if station.state != StationState.ONBOARDED:
+        return PENDING
+    if not station.connected:
+        return OFFLINE
+    items = [item for evse in station.evses.all() for item in (evse, *evse.connectors.all())]
+    if any(item.is_faulted for item in items):
+        return FAULTED
+    if any(item.status in IN_USE_STATUSES for item in items):
+        return CHARGING
+    return AVAILABLE
+
+
+def equipment_category(*, station: Station, item: EVSE | Connector) -> str:
+    if station.state != StationState.ONBOARDED:
+        return PENDING
+    if not station.connected:
+        return OFFLINE
+    if item.is_faulted:
+        return FAULTED
+    if item.status in IN_USE_STATUSES:
+        return CHARGING
+    if item.status == EquipmentStatus.AVAILABLE:
+        return AVAILABLE
+    return UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class EquipmentRow:
+    label: str
+    kind: str  # "evse" or "connector"
+    evse_id: int
+    connector_id: int | None
+    status: str
+    category: str
+    error: str
+    status_at: Any
+
+    @property
+    def title(self) -> str:
+        return self.error or self.status
+
+
+def station_equipment(station: Station) -> list[EquipmentRow]:
+    """EVSEs and their connectors in order. In 1.6, EVSE 0 is the charge point as a whole."""
+    rows = []
+    for evse in station.evses.all():
+        label = "Station" if evse.evse_id == 0 else f"EVSE {evse.evse_id}"
+        rows.append(
+            EquipmentRow(
+                label=label,
+                kind="evse",
+                evse_id=evse.evse_id,
+                connector_id=None,
+                status=evse.status,
+                category=equipment_category(station=station, item=evse),
+                error=evse.error_text if evse.is_faulted else "",
+                status_at=evse.status_at,
+            )
+        )
+        for connector in evse.connectors.all():
+            rows.append(
+                EquipmentRow(
+                    label=f"{evse.evse_id}/{connector.connector_id}",
+                    kind="connector",
+                    evse_id=evse.evse_id,
+                    connector_id=connector.connector_id,
+                    status=connector.status,
+                    category=equipment_category(station=station, item=connector),
+                    error=connector.error_text if connector.is_faulted else "",
+                    status_at=connector.status_at,
+                )
+            )
+    return rows
+
+
+@dataclass
+class StationFilters:
+    tab: str = StationState.ONBOARDED
+    q: str = ""
+    status: str = ""
+    vendor: str = ""
+    location: str = ""
+
+
+def station_list(*, user, network: Network | None, filters: StationFilters) -> QuerySet[Station]:
+    qs = stations_visible(user=user, network=network).select_related("network", "location")
+    if filters.tab == StationState.PENDING:
+        qs = qs.exclude(state=StationState.ONBOARDED)
+    else:
+        qs = qs.filter(state=StationState.ONBOARDED)
+    if filters.q:
+        q = filters.q.strip()
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(identity__icontains=q)
+            | Q(location__name__icontains=q)
+            | Q(vendor__icontains=q)
+            | Q(model__icontains=q)
+        )
+    if filters.vendor:
+        qs = qs.filter(vendor__iexact=filters.vendor)
+    if filters.location:
+        qs = qs.filter(location_id=filters.location) if filters.location.isdigit() else qs.none()
+    if filters.status in CATEGORIES:
+        qs = _filter_category(qs, filters.status)
+    return qs.prefetch_related("evses__connectors").order_by("name")
+
+
+def _filter_category(qs: QuerySet[Station], category: str) -> QuerySet[Station]:
+    evse_faulted = EVSE.objects.filter(_faulted_q(), station=OuterRef("pk"))
+    connector_faulted = Connector.objects.filter(_faulted_q(), evse__station=OuterRef("pk"))
+    in_use = Q(status__in=IN_USE_STATUSES)
+    evse_in_use = EVSE.objects.filter(in_use, station=OuterRef("pk"))
+    connector_in_use = Connector.objects.filter(in_use, evse__station=OuterRef("pk"))
+    if category == PENDING:
+        return qs.exclude(state=StationState.ONBOARDED)
+    qs = qs.filter(state=StationState.ONBOARDED)
+    if category == OFFLINE:
+        return qs.filter(connected=False)
+    qs = qs.filter(connected=True)
+    faulted = Exists(evse_faulted) | Exists(connector_faulted)
+    if category == FAULTED:
+        return qs.filter(faulted)
+    qs = qs.exclude(faulted)
+    charging = Exists(evse_in_use) | Exists(connector_in_use)
+    if category == CHARGING:
+        return qs.filter(charging)
+    return qs.exclude(charging)
+
+
+def station_vendors(*, user, network: Network | None) -> list[str]:
+    return list(
+        stations_visible(user=user, network=network)
+        .exclude(vendor="")
+        .order_by("vendor")
+        .values_list("vendor", flat=True)
+        .distinct()
+    )
+
+
+def locations_visible(*, user, network: Network | None) -> QuerySet[Location]:
+    return Location.objects.for_user(user).in_network(network)
+
+
+@dataclass
+class FaultRow:
+    station: Station
+    label: str
+    error: str
+
+
+@dataclass
+class ChargingStatus:
+    stations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    connectors: dict[str, int] = field(default_factory=lambda: {**dict.fromkeys(CATEGORIES, 0), UNAVAILABLE: 0})
+    faults: list[FaultRow] = field(default_factory=list)
+    station_total: int = 0
+    location_total: int = 0
+
+
+def charging_status(*, user, network: Network | None) -> ChargingStatus:
+    """Stations and connectors by status for the dashboard, with the faulted equipment and its error."""
+    result = ChargingStatus()
+    result.location_total = locations_visible(user=user, network=network).count()
+    stations = stations_visible(user=user, network=network).prefetch_related("evses__connectors").order_by("name")
+    for station in stations:
+        result.station_total += 1
+        result.stations[station_category(station)] += 1
+        for row in station_equipment(station):
+            if row.kind == "connector":
+                result.connectors[row.category] += 1
+            if row.category == FAULTED:
+                result.faults.append(FaultRow(station=station, label=row.label, error=row.error))
+    return result
+
+
+@dataclass(frozen=True)
+class SessionsToday:
+    count: int
+    energy_kwh: float
+
+
+def sessions_today(*, user, network: Network | None) -> SessionsToday | None:
+    """Sessions started today (platform time zone) and the energy they have delivered so far."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    totals = (
+        Session.objects.for_user(user)
+        .in_network(network)
+        .filter(started_at__gte=start)
+        .aggregate(count=Count("id"), energy=Sum("energy_wh"))
+    )
+    return SessionsToday(count=totals["count"], energy_kwh=(totals["energy"] or 0) / 1000)
+
+
+def location_list(*, user, network: Network | None) -> QuerySet[Location]:
+    return (
+        locations_visible(user=user, network=network)
+        .select_related("network")
+        .annotate(station_count=Count("stations"))
+        .order_by("name")
+    )
+
+
+# --- a station's tabs ---
+
+
+def station_configuration(*, user, station: Station) -> list[dict[str, Any]]:
+    """1.6 configuration keys with their explanation, writable ones marked."""
+    rows = ConfigurationKey.objects.for_user(user).filter(station=station).order_by("key")
+    return [
+        {"key": row.key, "value": row.value, "readonly": row.readonly, "explanation": explanations.for_key(row.key)}
+        for row in rows
+    ]
+
+
+def station_device_model(*, user, station: Station) -> list[dict[str, Any]]:
+    """2.0.1 device model variables (Actual attributes first) with their explanation."""
+    rows = DeviceModelVariable.objects.for_user(user).filter(station=station).order_by(
+        "component", "component_instance", "evse_id", "connector_id", "variable", "variable_instance", "attribute_type"
+    )
+    return [
+        {
+            "row": row,
+            "writable": row.mutability != "ReadOnly",
+            "explanation": explanations.for_variable(row.component, row.variable),
+        }
+        for row in rows
+    ]
+
+
+def station_events(*, user, station: Station) -> QuerySet[StationEvent]:
+    return StationEvent.objects.for_user(user).filter(station=station).order_by("-occurred_at")
+
+
+@dataclass
+class MessageFilters:
+    action: str = ""
+    direction: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def from_query(cls, query) -> MessageFilters:
+        return cls(
+            action=query.get("action", "")[:64],
+            direction=query.get("direction", "") if query.get("direction") in ("in", "out") else "",
+            since=_parse_local(query.get("since", "")),
+            until=_parse_local(query.get("until", "")),
+        )
+
+    @property
+    def since_value(self) -> str:
+        return self.since.strftime("%Y-%m-%dT%H:%M") if self.since else ""
+
+    @property
+    def until_value(self) -> str:
+        return self.until.strftime("%Y-%m-%dT%H:%M") if self.until else ""
+
+
+def _parse_local(value: str) -> datetime | None:
+    """A datetime-local input's value, read in the platform's time zone (UTC)."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def station_messages(*, user, station: Station, filters: MessageFilters) -> QuerySet[Message]:
+    qs = Message.objects.for_user(user).filter(station=station)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.direction:
+        qs = qs.filter(direction=filters.direction)
+    if filters.since:
+        qs = qs.filter(time__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(time__lte=filters.until)
+    # Newest first; the (station, -time) index serves it.
+    return qs.order_by("-time", "-id")
+
+
+def station_message_actions(*, user, station: Station) -> list[str]:
+    return list(
+        Message.objects.for_user(user)
+        .filter(station=station)
+        .exclude(action="")
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+
+
+def station_commands(*, user, station: Station) -> QuerySet[Command]:
+    return command_selectors.command_list(user=user, station=station)
+
+
+def trigger_messages(station: Station) -> list[str]:
+    if station.ocpp_version == OcppVersion.V201:
+        return command_forms.TRIGGERS_V201
+    return command_forms.TRIGGERS_V16
+
+
+def session_list(*, user, network: Network | None) -> QuerySet[Session]:
+    return Session.objects.for_user(user).in_network(network).select_related("station", "location", "network")
+
+
+# How far along an update is, for the progress bar: the usual order of FirmwareStatusNotifications.
+FIRMWARE_PROGRESS = {
+    "Requested": 5, "Sent": 10, "Accepted": 12, "DownloadScheduled": 20, "Downloading": 35, "DownloadPaused": 35,
+    "Downloaded": 50, "SignatureVerified": 60, "InstallScheduled": 65, "Installing": 75, "InstallRebooting": 90,
+    "Installed": 100,
+}
+
+
+def station_firmware_updates(*, user, station: Station) -> QuerySet[FirmwareUpdate]:
+    return (
+        FirmwareUpdate.objects.for_user(user)
+        .filter(station=station)
+        .select_related("firmware", "requested_by")
+        .prefetch_related("events")
+        .order_by("-created_at", "-id")
+    )
+
+
+def firmware_progress(update: FirmwareUpdate) -> int:
+    return 100 if update.finished else FIRMWARE_PROGRESS.get(update.status, 0)
+
+
+def session_chart(*, session: Session) -> list[dict[str, Any]]:
+    """The session's meter samples as chart points: power (kW) and energy delivered so far (kWh).
+
+    Energy is the register minus the session's first reading, so the curve starts at zero.
+    """
+    points = []
+    base = session.meter_start_wh
+    for sample in session.samples.order_by("timestamp").only("timestamp", "energy_wh", "power_w"):
+        if base is None and sample.energy_wh is not None:
+            base = sample.energy_wh
+        points.append(
+            {
+                "t": sample.timestamp.isoformat(),
+                "power_kw": None if sample.power_w is None else round(sample.power_w / 1000, 3),
+                "energy_kwh": None if sample.energy_wh is None or base is None else round((sample.energy_wh - base) / 1000, 3),
+            }
+        )
+    return points

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from console.views import actions, dashboard, locations, networks, sessions, stations
+
+app_name = "console"
+
+IDENTITY = "<str:identity>"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("stations/", stations.station_list, name="station-list"),
+    path("stations/add/", stations.station_add, name="station-add"),
+    path(f"stations/{IDENTITY}/", stations.station_detail, name="station-detail"),
+    path(f"stations/{IDENTITY}/status.json", stations.station_status, name="station-status"),
+    path(f"stations/{IDENTITY}/maintenance/", stations.station_maintenance, name="station-maintenance"),
+    path(f"stations/{IDENTITY}/messages/", stations.station_messages, name="station-messages"),
+    path(f"stations/{IDENTITY}/sessions/", stations.station_sessions, name="station-sessions"),
+    path(f"stations/{IDENTITY}/firmware/", stations.station_firmware, name="station-firmware"),
+    path(f"stations/{IDENTITY}/commands/", stations.station_commands, name="station-commands"),
+    path(f"stations/{IDENTITY}/actions/<slug:action>/", actions.station_action, name="station-action"),
+    path("commands/<int:pk>.json", actions.command_status, name="command-status"),
+    path("locations/", locations.location_list, name="location-list"),
+    path("locations/add/", locations.location_add, name="location-add"),
+    path("locations/<int:pk>/", locations.location_detail, name="location-detail"),
+    path("locations/<int:pk>/edit/", locations.location_edit, name="location-edit"),
+    path("locations/<int:pk>/delete/", locations.location_delete, name="location-delete"),
+    path("sessions/", sessions.session_list, name="session-list"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("networks/", networks.network_list, name="network-list"),
+    path("networks/<int:pk>/", networks.network_detail, name="network-detail"),
+]

@@ -1,0 +1,139 @@
+"""The station page's actions menu: each item posts here, which calls the owning app's service.
+
+The answer is the command as JSON (console.js then polls it until the station answered), or, without
+JavaScript, a redirect to the station's Commands tab.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commands import services as command_services
+from commands.models import Command, CommandAction, CommandStatus
+from console import selectors
+from console.views.base import console_view, require_write
+from console.views.stations import get_station
+from stations.models import OcppVersion, Station
+
+V201 = OcppVersion.V201.value
+
+
+def _split_connector(value: str) -> tuple[int | None, int | None]:
+    evse, _, connector = (value or "").partition("/")
+    return (int(evse) if evse.isdigit() else None, int(connector) if connector.isdigit() else None)
+
+
+def _reset(station: Station, post) -> dict[str, Any]:
+    params: dict[str, Any] = {"when": "on_idle" if post.get("when") == "idle" else "immediate"}
+    # Only 2.0.1 resets a single EVSE (OCPP 2.0.1 F01.FR.02); 1.6 Reset is station-wide.
+    if post.get("evse") and station.ocpp_version == V201:
+        params["evse_id"] = post["evse"]
+    return params
+
+
+def _unlock(station: Station, post) -> dict[str, Any]:
+    evse_id, connector_id = _split_connector(post.get("connector", ""))
+    if station.ocpp_version == V201:
+        return {"evse_id": evse_id, "connector_id": connector_id}
+    # 1.6 UnlockConnector takes the station's connectorId, which the platform stores as connector_id.
+    return {"connector_id": connector_id}
+
+
+def _trigger(station: Station, post) -> dict[str, Any]:
+    params: dict[str, Any] = {"requested_message": post.get("message", "")}
+    if post.get("evse"):
+        if station.ocpp_version == V201:
+            params["evse_id"] = post["evse"]
+        else:
+            params["connector_id"] = post["evse"]
+    return params
+
+
+CHANGE_CONFIGURATION_FIELDS = (
+    "key", "value", "component", "component_instance", "evse_id", "connector_id", "variable",
+    "variable_instance", "attribute_type",
+)
+
+
+def _change_configuration(station: Station, post) -> dict[str, Any]:
+    return {name: post[name] for name in CHANGE_CONFIGURATION_FIELDS if name in post and (post[name] != "" or name == "value")}
+
+
+#: The menu's actions: url slug → (commands action, how the dialog's fields become its parameters).
+COMMAND_ACTIONS = {
+    "reset": (CommandAction.RESET, _reset),
+    "unlock": (CommandAction.UNLOCK_CONNECTOR, _unlock),
+    "trigger": (CommandAction.TRIGGER_MESSAGE, _trigger),
+    "change-configuration": (CommandAction.CHANGE_CONFIGURATION, _change_configuration),
+}
+
+
+def command_payload(command: Command) -> dict[str, Any]:
+    ok = command.status == CommandStatus.ACCEPTED
+    detail = command.result if command.result and command.result != command.get_status_display() else ""
+    if command.error:
+        detail = f"{detail} {command.error}".strip()
+    if command.waiting_for_idle:
+        detail = "held until the running session ends"
+    return {
+        "id": command.pk,
+        "action": command.action,
+        "label": command.get_action_display(),
+        "status": command.status,
+        "status_display": command.get_status_display(),
+        "result": command.result,
+        "detail": detail,
+        "done": command.is_final,
+        "ok": ok,
+        "status_url": reverse("console:command-status", args=[command.pk]),
+    }
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _error(request: HttpRequest, station: Station, message: str, status: int = 400) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
+
+
+@console_view
+@require_POST
+def station_action(request: HttpRequest, identity: str, action: str) -> HttpResponse:
+    station = get_station(request, identity)
+    require_write(selectors.station_is_writable(user=request.user, station=station))
+    if action not in COMMAND_ACTIONS:
+        raise Http404("No such action.")
+    command_action, to_parameters = COMMAND_ACTIONS[action]
+    try:
+        command = command_services.command_request(
+            station=station,
+            action=command_action,
+            parameters=to_parameters(station, request.POST),
+            requested_by=request.user,
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        text = "; ".join(f"{field}: {' '.join(msgs)}" if field else " ".join(msgs) for field, msgs in errors.items())
+        return _error(request, station, text)
+    if _wants_json(request):
+        return JsonResponse(command_payload(command), status=201)
+    messages.info(request, f"{command.get_action_display()}: {command.get_status_display()}")
+    return HttpResponseRedirect(reverse("console:station-commands", args=[station.identity]))
+
+
+@console_view
+def command_status(request: HttpRequest, pk: int) -> JsonResponse:
+    command = get_object_or_404(
+        Command.objects.for_user(request.user).in_network(request.current_network).select_related("station"), pk=pk
+    )
+    return JsonResponse(command_payload(command))

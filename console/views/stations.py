@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+
+from console import selectors
+from console.forms import AddStationForm
+from console.views.base import console_view, render_page, require_write
+from firmware import services as firmware_services
+from firmware.forms import FirmwareUpdateForm
+from firmware.models import Firmware
+from networks.admin_mixins import can_write_somewhere
+from stations.models import SecurityProfile, Station, StationState
+from stations.services import station_connection_details, station_connection_url
+
+#: The station page's tabs: (slug, label).
+STATION_TABS = [
+    ("overview", "Overview", "console:station-detail"),
+    ("maintenance", "Maintenance", "console:station-maintenance"),
+    ("messages", "Message log", "console:station-messages"),
+    ("sessions", "Sessions", "console:station-sessions"),
+    ("firmware", "Firmware", "console:station-firmware"),
+    ("commands", "Commands", "console:station-commands"),
+]
+
+
+def get_station(request: HttpRequest, identity: str) -> Station:
+    station = selectors.station_get(user=request.user, network=request.current_network, identity=identity)
+    if station is None:
+        raise Http404("No such station.")
+    return station
+
+
+@console_view
+def station_list(request: HttpRequest) -> HttpResponse:
+    network = request.current_network
+    filters = selectors.StationFilters(
+        tab=StationState.PENDING if request.GET.get("tab") == "pending" else StationState.ONBOARDED,
+        q=request.GET.get("q", ""),
+        status=request.GET.get("status", ""),
+        vendor=request.GET.get("vendor", ""),
+        location=request.GET.get("location", ""),
+    )
+    qs = selectors.station_list(user=request.user, network=network, filters=filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [
+        {"station": s, "category": selectors.station_category(s), "equipment": selectors.station_equipment(s)}
+        for s in page
+    ]
+    visible = selectors.stations_visible(user=request.user, network=network)
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "onboarded_count": visible.filter(state=StationState.ONBOARDED).count(),
+        "pending_count": visible.exclude(state=StationState.ONBOARDED).count(),
+        "categories": selectors.CATEGORIES,
+        "vendors": selectors.station_vendors(user=request.user, network=network),
+        "locations": selectors.locations_visible(user=request.user, network=network).only("id", "name"),
+        "can_add": can_write_somewhere(request.user),
+        "query_without_page": _query_without(request, "page"),
+    }
+    return render_page(
+        request, "console/station_list.html", context, title="Stations", section="stations",
+        fragments=("station_table",),
+    )
+
+
+def _query_without(request: HttpRequest, *keys: str) -> str:
+    query = request.GET.copy()
+    for key in (*keys, "fragment"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@console_view
+def station_add(request: HttpRequest) -> HttpResponse:
+    require_write(can_write_somewhere(request.user))
+    form = AddStationForm(request.POST or None, user=request.user, current_network=request.current_network)
+    if request.method == "POST" and form.is_valid():
+        station = form.save()
+        # The password exists in clear only in this request: show what the station needs, once.
+        details = station_connection_details(station=station, password=form.cleaned_data["password"])
+        return render_page(
+            request,
+            "console/station_connect.html",
+            {"station": station, "details": details},
+            title=f"Connect {station.name}",
+            section="stations",
+        )
+    return render_page(request, "console/station_add.html", {"form": form}, title="Add charger", section="stations")
+
+
+def station_status_payload(station: Station) -> dict:
+    return {
+        "identity": station.identity,
+        "state": station.state,
+        "state_display": station.get_state_display(),
+        "category": selectors.station_category(station),
+        "connected": station.connected,
+        "last_seen": station.last_seen.isoformat() if station.last_seen else None,
+        "last_connection_error": station.last_connection_error,
+        "last_connection_error_at": (
+            station.last_connection_error_at.isoformat() if station.last_connection_error_at else None
+        ),
+        "vendor": station.vendor,
+        "model": station.model,
+        "firmware_version": station.firmware_version,
+        "ocpp_version": station.ocpp_version,
+        "equipment": [
+            {"label": row.label, "status": row.status, "category": row.category, "error": row.error}
+            for row in selectors.station_equipment(station)
+        ],
+    }
+
+
+@console_view
+def station_status(request: HttpRequest, identity: str) -> JsonResponse:
+    """Polled by the onboarding page while it waits for the station to connect."""
+    return JsonResponse(station_status_payload(get_station(request, identity)))
+
+
+def station_page(request: HttpRequest, station: Station, tab: str, template: str, context: dict, **kwargs):
+    return render_page(
+        request,
+        template,
+        {
+            "station": station,
+            "tab": tab,
+            "tabs": STATION_TABS,
+            "can_write": selectors.station_is_writable(user=request.user, station=station),
+            "category": selectors.station_category(station),
+            "equipment": selectors.station_equipment(station),
+            "connection_url": station_connection_url(station=station),
+            "security_profiles": SecurityProfile.choices,
+            "trigger_messages": selectors.trigger_messages(station),
+            **context,
+        },
+        title=station.name,
+        section="stations",
+        **kwargs,
+    )
+
+
+@console_view
+def station_detail(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    return station_page(
+        request, station, "overview", "console/station_overview.html", {}, fragments=("station_equipment",)
+    )
+
+
+
+@console_view
+def station_maintenance(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    context = {
+        "configuration": selectors.station_configuration(user=request.user, station=station),
+        "device_model": selectors.station_device_model(user=request.user, station=station),
+        "events": selectors.station_events(user=request.user, station=station)[:50],
+    }
+    return station_page(request, station, "maintenance", "console/station_maintenance.html", context)
+
+
+@console_view
+def station_messages(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    filters = selectors.MessageFilters.from_query(request.GET)
+    qs = selectors.station_messages(user=request.user, station=station, filters=filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "actions": selectors.station_message_actions(user=request.user, station=station),
+        "query_without_page": _query_without(request, "page"),
+    }
+    return station_page(request, station, "messages", "console/station_messages.html", context)
+
+
+@console_view
+def station_sessions(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    qs = selectors.session_list(user=request.user, network=request.current_network).filter(station=station)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return station_page(
+        request, station, "sessions", "console/station_sessions.html",
+        {"page": page, "query_without_page": _query_without(request, "page")},
+    )
+
+
+@console_view
+def station_commands(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    qs = selectors.station_commands(user=request.user, station=station)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return station_page(
+        request, station, "commands", "console/station_commands.html",
+        {"page": page, "query_without_page": _query_without(request, "page")},
+        fragments=("command_table",),
+    )
+
+
+@console_view
+def station_firmware(request: HttpRequest, identity: str) -> HttpResponse:
+    station = get_station(request, identity)
+    can_write = selectors.station_is_writable(user=request.user, station=station)
+    images = Firmware.objects.for_user(request.user).for_station(station)
+    form = FirmwareUpdateForm(request.POST or None, firmware_queryset=images) if can_write else None
+    if request.method == "POST":
+        require_write(can_write)
+        if form.is_valid():
+            try:
+                firmware_services.firmware_update_request(
+                    stations=[station],
+                    firmware=form.cleaned_data["firmware"],
+                    retrieve_at=form.cleaned_data["retrieve_at"],
+                    retries=form.cleaned_data["retries"],
+                    retry_interval=form.cleaned_data["retry_interval"],
+                    requested_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Firmware update to {form.cleaned_data['firmware']} requested.")
+                return HttpResponseRedirect(reverse("console:station-firmware", args=[station.identity]))
+    updates = selectors.station_firmware_updates(user=request.user, station=station)[:20]
+    return station_page(
+        request, station, "firmware", "console/station_firmware.html",
+        {"form": form, "updates": updates, "has_images": images.exists()},
+        fragments=("firmware_updates",),
+    )
