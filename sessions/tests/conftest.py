@@ -193,3 +193,36 @@ def only_session(**lookup) -> Session:
     sessions = list(Session.objects.filter(**lookup))
     assert len(sessions) == 1, sessions
     return sessions[0]
+
+
+def make_session(station, *, minutes: float = 0, tx: str | None = None, **fields) -> Session:
+    started = T0 + timedelta(minutes=minutes)
+    values = {
+        "network": station.network,
+        "location": station.location,
+        "station": station,
+        "ocpp_version": "1.6",
+        "transaction_id": tx or f"{station.identity}-{minutes}",
+        "evse_id": 1,
+        "connector_id": 1,
+        "id_token": "TAG-1",
+        "status": "completed",
+        "started_at": started,
+        "ended_at": started + timedelta(minutes=30),
+        "energy_wh": 7500.0,
+        "peak_power_w": 11000.0,
+        "stop_reason": "EVDisconnected",
+    }
+    values.update(fields)
+    return Session.objects.create(**values)
+
+
+@pytest.fixture
+def sessions_ab(station_a, station_b) -> dict[str, Session]:
+    """Three sessions in network A on different days and one in network B."""
+    return {
+        "a_day1": make_session(station_a, minutes=0, id_token="ALICE"),
+        "a_day2": make_session(station_a, minutes=24 * 60, id_token="BOB", energy_wh=1234.0),
+        "a_active": make_session(station_a, minutes=48 * 60, id_token="ALICE", status="active", ended_at=None),
+        "b_day1": make_session(station_b, minutes=0, id_token="ALICE"),
+    }
