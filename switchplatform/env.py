@@ -58,9 +58,18 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     if raw is None or raw.strip() == "":
         return default
     parsed = urlparse(raw.strip())
-    if parsed.scheme not in schemes or not parsed.netloc:
+    # unix:// sockets have a path and no host.
+    if parsed.scheme not in schemes or not (parsed.netloc or (parsed.scheme == "unix" and parsed.path)):
         raise ImproperlyConfigured(
-            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, got {raw!r}"
+            f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}, got {_redacted(raw)!r}"
         )
     return raw.strip()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password: start-up errors end up in logs."""
+    parsed = urlparse(url.strip())
+    if parsed.password is None:
+        return url
+    return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)).geturl()
 

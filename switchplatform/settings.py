@@ -130,6 +130,9 @@ def _databases() -> dict:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from None
+    if not config.get("NAME"):
+        # "postgres://host" parses, then fails on the first query with a message about NAME.
+        raise ImproperlyConfigured("DATABASE_URL names no database (e.g. postgres://user:pass@host:5432/switch)")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
