@@ -27,6 +27,7 @@ import asyncio
 import base64
 import contextlib
 import itertools
+import json
 import logging
 import math
 import uuid
@@ -186,6 +187,9 @@ class SimulatedStation:
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.received_event = asyncio.Event()
         self.reports_sent: list[dict[str, Any]] = []
+        # CALLERRORs this station sent: a request from the CSMS that failed the OCA schema (the
+        # library validates every incoming CALL) or that no handler here takes. Tests assert it stays empty.
+        self.errors_sent: list[list[Any]] = []
         self._seq = itertools.count()
 
     # -- configuration ---------------------------------------------------------------------------
@@ -255,6 +259,11 @@ class SimulatedStation:
         task.add_done_callback(self._background.discard)
         task.add_done_callback(_log_failure)
         return task
+
+    async def _send(self, message: str) -> None:
+        if message.startswith("[4"):
+            self.errors_sent.append(json.loads(message))
+        await self._connection.send(message)
 
     async def request(self, payload: Any) -> Any:
         """Send a CALL and return the CALLRESULT; a CALLERROR raises (never a silent None)."""

@@ -95,6 +95,14 @@ def wait_for(
         time.sleep(interval)
 
 
+async def until(predicate: Callable[[], T], *, timeout: float, what: str, interval: float = 0.05) -> T:
+    """`wait_for` for async tests: the (blocking) predicate runs in a thread and the waiting yields, so
+    simulated stations on the test's event loop keep answering the platform meanwhile."""
+    import asyncio
+
+    return await asyncio.to_thread(wait_for, predicate, timeout=timeout, what=what, interval=interval)
+
+
 class ServerProcess:
     """A subprocess in its own process group, its stdout and stderr in one log file."""
 
@@ -364,6 +372,12 @@ class Api(HttpClient):
         except TimeoutError as exc:
             raise AssertionError(f"{exc}\nlast seen: {json.dumps(last, indent=1)[:3000]}") from None
 
+    async def station_when(self, identity: str, predicate: Callable[[dict], Any], *, timeout: float = 10.0, what: str = "") -> dict:
+        """`wait_for_station` for async tests: polls in a thread, so simulated stations keep running."""
+        import asyncio
+
+        return await asyncio.to_thread(self.wait_for_station, identity, predicate, timeout=timeout, what=what)
+
     def results(self, path: str, **params) -> list[dict]:
         """Every item of a paginated list endpoint."""
         items: list[dict] = []
@@ -391,6 +405,17 @@ class AdminBrowser(HttpClient):
         if resp.status != 200 or "/admin/login/" in resp.url:
             raise AssertionError(f"admin login as {username} failed ({resp.status}): {resp.text[:500]}")
         return self
+
+    def station_change_url(self, identity: str) -> str:
+        """The station's admin page, found the way an operator does: by searching the station list."""
+        listing = self.get("/admin/stations/station/", params={"q": identity}, expect=200).text
+        match = re.search(r'href="(/admin/stations/station/(\d+)/change/[^"]*)"', listing)
+        if not match or identity not in listing:
+            raise AssertionError(f"station {identity} not found in the admin station list")
+        return match.group(1).split("?")[0]
+
+    def station_pk(self, identity: str) -> int:
+        return int(re.search(r"/(\d+)/change/", self.station_change_url(identity)).group(1))
 
     def page(self, path: str) -> str:
         return self.get(path, expect=200).text
@@ -643,6 +668,8 @@ async def simulated_station(ocpp_version: str, *, identity: str, password: str, 
         yield station
     finally:
         await station.disconnect()
+    # Every request the platform sent passed the OCA schema and was one a station takes.
+    assert not station.errors_sent, f"the station answered the platform with CALLERRORs: {station.errors_sent}"
 
 
 class RawStation:

@@ -38,7 +38,7 @@ async def test_bad_credentials_are_refused_with_403_and_recorded_on_the_station(
 
     assert await refused_status(station.connection_url, subprotocol=SUBPROTOCOL[version], headers=headers) == 403
 
-    seen = api.wait_for_station(station.identity, lambda s: s["last_connection_error"], what="the refusal recorded")
+    seen = await api.station_when(station.identity, lambda s: s["last_connection_error"], what="the refusal recorded")
     assert seen["connected"] is False
     assert seen["state"] == "pending"
     assert seen["last_connection_error_at"]
@@ -72,7 +72,7 @@ async def test_the_right_password_still_works_after_refusals(api, new_station):
     ) == 403
     async with simulated_station("1.6", identity=station.identity, password=station.password, url=station.url) as sim:
         assert sim.boot_status == "Accepted"
-        assert api.wait_for_station(station.identity, lambda s: s["connected"], what="online")["state"] == "onboarded"
+        assert (await api.station_when(station.identity, lambda s: s["connected"], what="online"))["state"] == "onboarded"
 
 
 @pytest.mark.parametrize("offered", [["ocpp1.5"], ["ocpp2.1", "foo"]])
@@ -88,7 +88,7 @@ async def test_no_common_subprotocol_completes_the_handshake_then_closes(offered
     finally:
         await websocket.close()
     assert websocket.close_code == 1000
-    seen = api.wait_for_station(station.identity, lambda s: s["last_connection_error"], what="the refusal recorded")
+    seen = await api.station_when(station.identity, lambda s: s["last_connection_error"], what="the refusal recorded")
     assert "subprotocol" in seen["last_connection_error"]
     assert seen["connected"] is False
     assert seen["state"] == "pending"
@@ -100,7 +100,7 @@ async def test_a_station_offering_both_versions_gets_one(api, new_station):
         "2.0.1", identity=station.identity, password=station.password, url=station.url, subprotocols=["ocpp2.0.1", "ocpp1.6"],
     ) as sim:
         assert sim.subprotocol == "ocpp2.0.1"
-        seen = api.wait_for_station(station.identity, lambda s: s["connected"], what="online")
+        seen = await api.station_when(station.identity, lambda s: s["connected"], what="online")
         assert seen["ocpp_version"] == "2.0.1"
 
 

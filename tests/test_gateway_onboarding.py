@@ -23,7 +23,7 @@ async def test_a_booting_station_is_onboarded_and_shows_what_it_reported(version
         assert sim.subprotocol == {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}[version]
         assert sim.boot_status == "Accepted"
         assert sim.boot_interval > 0
-        seen = api.wait_for_station(station.identity, lambda s: s["connected"] and len(s["evses"]) >= 2, what="online with two EVSEs")
+        seen = await api.station_when(station.identity, lambda s: s["connected"] and len(s["evses"]) >= 2, what="online with two EVSEs")
 
     assert seen["state"] == "onboarded"
     assert seen["ocpp_version"] == version
@@ -33,7 +33,7 @@ async def test_a_booting_station_is_onboarded_and_shows_what_it_reported(version
     assert statuses == {1: "Available", 2: "Available"}
     assert not any(e["faulted"] for e in seen["evses"])
 
-    after = api.wait_for_station(station.identity, lambda s: not s["connected"], what="offline after the socket closed")
+    after = await api.station_when(station.identity, lambda s: not s["connected"], what="offline after the socket closed")
     assert after["state"] == "onboarded"
 
 
@@ -42,7 +42,7 @@ async def test_a_faulted_connector_shows_as_faulted_with_its_error(version, api,
     station = new_station("FLT")
     async with simulated_station(version, identity=station.identity, password=station.password, url=station.url, connectors=2) as sim:
         await sim.fault(2, error_code="GroundFailure", info="RCD tripped")
-        seen = api.wait_for_station(
+        seen = await api.station_when(
             station.identity,
             lambda s: any(e["evse_id"] == 2 and e["faulted"] for e in s["evses"]),
             what="EVSE 2 faulted",
@@ -58,7 +58,7 @@ async def test_a_faulted_connector_shows_as_faulted_with_its_error(version, api,
         assert evse1["status"] == "Available" and not evse1["faulted"]
 
         await sim.clear_fault(2)
-        cleared = api.wait_for_station(
+        cleared = await api.station_when(
             station.identity,
             lambda s: any(e["evse_id"] == 2 and e["status"] == "Available" for e in s["evses"]),
             what="EVSE 2 available again",
@@ -70,9 +70,9 @@ async def test_a_faulted_connector_shows_as_faulted_with_its_error(version, api,
 async def test_a_station_that_reboots_comes_back_online(version, api, new_station):
     station = new_station("RBT")
     async with simulated_station(version, identity=station.identity, password=station.password, url=station.url) as sim:
-        api.wait_for_station(station.identity, lambda s: s["connected"], what="online")
+        await api.station_when(station.identity, lambda s: s["connected"], what="online")
         await sim.reboot(reason="PowerUp")
         assert sim.boots == 2 and sim.connects == 2
         assert await sim.heartbeat()
-        seen = api.wait_for_station(station.identity, lambda s: s["connected"], what="online after the reboot")
+        seen = await api.station_when(station.identity, lambda s: s["connected"], what="online after the reboot")
         assert seen["state"] == "onboarded"

@@ -16,7 +16,7 @@ CLOSE_REPLACED = 4000
 async def test_a_new_connection_closes_the_old_one_and_the_station_stays_online(version, api, new_station):
     station = new_station("DUP")
     async with simulated_station(version, identity=station.identity, password=station.password, url=station.url) as old:
-        api.wait_for_station(station.identity, lambda s: s["connected"], what="online")
+        await api.station_when(station.identity, lambda s: s["connected"], what="online")
         async with simulated_station(version, identity=station.identity, password=station.password, url=station.url) as new:
             # The older socket is closed by the platform, with an application close code.
             code = await old.wait_closed(timeout=10)
@@ -25,7 +25,7 @@ async def test_a_new_connection_closes_the_old_one_and_the_station_stays_online(
             assert await new.heartbeat()
             # The old socket's disconnect must not mark the station offline.
             await asyncio.sleep(0.5)
-            seen = api.wait_for_station(station.identity, lambda s: s["connected"], what="online on the new socket")
+            seen = await api.station_when(station.identity, lambda s: s["connected"], what="online on the new socket")
             assert seen["state"] == "onboarded"
             assert await new.heartbeat()
-        api.wait_for_station(station.identity, lambda s: not s["connected"], what="offline once the new socket closed")
+        await api.station_when(station.identity, lambda s: not s["connected"], what="offline once the new socket closed")

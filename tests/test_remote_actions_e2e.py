@@ -222,3 +222,17 @@ async def test_a_configuration_change_updates_the_stored_value_once_accepted(ver
             "component": "SecurityCtrlr", "variable": readonly, "value": "9"}
         errors = await act(api, identity, "change_configuration", expect=400, **refused_key)
         assert "read-only" in str(errors)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_the_embedded_setup_carries_actions_without_redis_or_a_worker(version, platform, api, new_station):
+    """`make run`: in-memory channel layer, Celery eager inside daphne. The POST answers at once."""
+    station = new_station("EMB")
+    async with simulated_station(version, identity=station.identity, password=station.password, url=station.url) as sim:
+        started = time.monotonic()
+        sent = await act(api, station.identity, "trigger_message", requested_message="StatusNotification")
+        assert time.monotonic() - started < 2
+        assert sent["status"] in ("queued", "sent", "accepted")
+        done = await outcome(api, sent["id"])
+        assert (done["status"], done["result"]) == ("accepted", "Accepted")
+        await sim.wait_for_request("TriggerMessage")

@@ -1,0 +1,236 @@
+"""The operator console in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) against a
+live daphne and the station simulator: what an operator clicks and sees, end to end.
+
+Screenshots of the main pages land in screenshots/ (gitignored) as the tests go.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.servers import REPO_ROOT, Platform, simulated_station, station_password, unique_identity, wait_for
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "screenshots"
+# Playwright's waits: long enough for a page's 5-10 s refresh plus a station's round trip.
+UI_TIMEOUT = 20_000
+
+USERS_SCRIPT = """
+from networks.models import Membership, Network, User
+for network_name, username in [("Console A", "olivia"), ("Console B", "bert")]:
+    network, _ = Network.objects.get_or_create(name=network_name)
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_password("pw-" + username + "-console")
+        user.save()
+    Membership.objects.get_or_create(user=user, network=network, defaults={"role": "operator"})
+"""
+
+
+@dataclass
+class Console:
+    platform: Platform
+    location_a: dict
+    location_b: dict
+
+    @property
+    def url(self) -> str:
+        return self.platform.http_url
+
+    def new_station(self, prefix: str, *, network: str = "Console A", location: dict | None = None) -> tuple[str, str]:
+        identity, password = unique_identity(prefix), station_password()
+        location = location or (self.location_a if network == "Console A" else self.location_b)
+        self.platform.api.create_station(identity=identity, password=password, network=network, location=location["id"])
+        return identity, password
+
+
+@pytest.fixture(scope="module")
+def console(platform) -> Console:
+    platform.manage("shell", "-c", USERS_SCRIPT)
+    api = platform.api
+    suffix = unique_identity("loc")
+    location_a = api.create_location(network="Console A", name=f"Depot {suffix}", country="NL", latitude="52.090000", longitude="5.120000")
+    location_b = api.create_location(network="Console B", name=f"Yard {suffix}", country="DE", latitude="52.520000", longitude="13.400000")
+    return Console(platform=platform, location_a=location_a, location_b=location_b)
+
+
+@contextlib.asynccontextmanager
+async def browser_page(console: Console, username: str = "olivia") -> AsyncIterator[Page]:
+    """A logged-in page in Debian's Chromium; never a downloaded browser."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1400, "height": 900}, base_url=console.url)
+            # Map tiles would come from the internet: answer them empty, the map still draws its pins.
+            await context.route(re.compile(r"^https?://(?!127\.0\.0\.1).*"), lambda route: route.fulfill(status=204))
+            page = await context.new_page()
+            page.set_default_timeout(UI_TIMEOUT)
+            await page.goto("/console/")
+            assert "/admin/login/" in page.url
+            await page.fill("#id_username", username)
+            await page.fill("#id_password", f"pw-{username}-console")
+            await page.click("input[type=submit]")
+            await page.wait_for_url(re.compile(r"/console/$"))
+            yield page
+        finally:
+            await browser.close()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_onboarding_a_station_until_it_shows_onboarded(console):
+    identity, password = unique_identity("ONB"), station_password()
+    async with browser_page(console) as page:
+        await screenshot(page, "dashboard")
+        await page.goto("/console/stations/")
+        await page.click("#add-charger")
+        await page.select_option("#id_network", label="Console A")
+        # A new location, created on the way.
+        await page.select_option("#id_location", value="")
+        await page.fill("#id_new_location_name", f"Garage {identity}")
+        await page.select_option("#id_new_location_country", value="NL")
+        await page.fill("#id_name", "Garage charger")
+        await page.fill("#id_identity", identity)
+        await page.fill("#id_password", password)
+        await page.click("#add-station-form input[type=submit]")
+
+        await expect(page.locator("#connection-url")).to_have_text(console.platform.ocpp_url + identity)
+        await expect(page.locator("#password-hex")).to_have_text(password.encode().hex().upper())
+        await expect(page.locator("#ws-note")).to_contain_text("ws://")
+        await expect(page.locator("#wait-state")).to_contain_text("Waiting for")
+
+        # A first attempt with a wrong password fails; the page says why.
+        with pytest.raises(Exception, match="403"):
+            async with simulated_station("1.6", identity=identity, password="wrong-password-123456", url=console.platform.ocpp_url):
+                pass
+        await expect(page.locator("#wait-error")).to_be_visible()
+        await expect(page.locator("#wait-error")).to_contain_text("The last attempt failed")
+        await screenshot(page, "add-charger-waiting")
+
+        async with simulated_station("1.6", identity=identity, password=password, url=console.platform.ocpp_url, connectors=2):
+            await expect(page.locator("#wait-state")).to_contain_text("Onboarded")
+            await expect(page.locator("#wait-state")).to_contain_text("SimCharger")
+            await screenshot(page, "add-charger-onboarded")
+            await page.goto("/console/stations/")
+            row = page.locator(f'tr[data-identity="{identity}"]')
+            await expect(row).to_be_visible()
+            await expect(row.locator("span.badge")).to_have_text("available")
+            await screenshot(page, "stations")
+
+
+async def test_a_fault_turns_red_on_the_station_page(console):
+    identity, password = console.new_station("FLT")
+    async with simulated_station("1.6", identity=identity, password=password, url=console.platform.ocpp_url, connectors=2) as sim:
+        async with browser_page(console) as page:
+            await page.goto(f"/console/stations/{identity}/")
+            card = page.locator('#equipment [data-label="1/1"]')
+            await expect(card).to_have_class(re.compile(r"\bcat-available\b"))
+            await sim.fault(1, error_code="GroundFailure", info="Ground fault detected")
+            # The equipment block refreshes itself: no reload.
+            await expect(card).to_have_class(re.compile(r"\bcat-faulted\b"))
+            await expect(card).to_have_attribute("title", re.compile("GroundFailure"))
+            await expect(page.locator('#equipment [data-label="2/2"]')).to_have_class(re.compile(r"\bcat-available\b"))
+            await screenshot(page, "station-faulted")
+            await page.goto("/console/")
+            await expect(page.locator("#faults")).to_contain_text("GroundFailure")
+            await page.goto("/console/stations/?status=faulted")
+            await expect(page.locator(f'tr[data-identity="{identity}"] span.equipment.cat-faulted')).to_have_attribute(
+                "title", re.compile("GroundFailure")
+            )
+
+
+async def test_a_reset_from_the_actions_menu_reaches_the_station(console):
+    identity, password = console.new_station("RST")
+    async with simulated_station("1.6", identity=identity, password=password, url=console.platform.ocpp_url) as sim:
+        async with browser_page(console) as page:
+            await page.goto(f"/console/stations/{identity}/")
+            await page.click("#actions-menu summary")
+            await page.click("text=Reset…")
+            await expect(page.locator("#dlg-reset")).to_be_visible()
+            await page.select_option("#reset-when", value="immediate")
+            await screenshot(page, "station-reset-dialog")
+            await page.click("#dlg-reset input[type=submit]")
+            request = await sim.wait_for_request("Reset", timeout=15)
+            assert request["type"] in ("Soft", "Hard")
+            await expect(page.locator("#action-result")).to_contain_text("Accepted")
+            await asyncio.wait_for(sim.rebooted.wait(), 20)
+            await page.click("#tab-commands")
+            await expect(page.locator("#commands tbody tr").first).to_contain_text("Reset")
+            await expect(page.locator("#commands tbody tr").first).to_contain_text("Accepted")
+            await screenshot(page, "station-commands")
+            await page.click("#tab-messages")
+            await expect(page.locator("#messages")).to_contain_text("Reset")
+            await screenshot(page, "station-message-log")
+
+
+async def test_editing_a_configuration_key_in_place(console):
+    identity, password = console.new_station("CFG")
+    async with simulated_station("1.6", identity=identity, password=password, url=console.platform.ocpp_url) as sim:
+        await sim.wait_for_request("GetConfiguration")
+        async with browser_page(console) as page:
+            await page.goto(f"/console/stations/{identity}/maintenance/")
+            row = page.locator('#configuration-keys tr[data-key="MeterValueSampleInterval"]')
+            await expect(row.locator(".explanation")).to_contain_text("Seconds between meter samples")
+            await row.locator("input[name=value]").fill("15")
+            await row.locator("button[type=submit]").click()
+            request = await sim.wait_for_request("ChangeConfiguration", timeout=15)
+            assert request == {"key": "MeterValueSampleInterval", "value": "15"}
+            await expect(page.locator("#action-result")).to_contain_text("Accepted")
+            assert sim.config["MeterValueSampleInterval"].value == "15"
+            await page.reload()
+            await expect(row.locator("input[name=value]")).to_have_value("15")
+            # Read-only keys are shown, not editable.
+            await expect(page.locator('#configuration-keys tr[data-key="NumberOfConnectors"] input')).to_have_count(0)
+            await screenshot(page, "station-maintenance")
+
+
+async def test_deleting_a_location_is_refused_while_stations_are_attached(console):
+    location = console.platform.api.create_location(network="Console A", name=f"Busy {unique_identity('L')}", country="NL")
+    identity, _ = console.new_station("LOC", location=location)
+    async with browser_page(console) as page:
+        await page.goto("/console/locations/")
+        await expect(page.locator(".leaflet-marker-icon").first).to_be_visible()
+        await screenshot(page, "locations")
+        await page.click(f"#locations >> text={location['name']}")
+        await expect(page.locator("#location-stations")).to_contain_text(identity)
+        page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        await page.click("#delete-location")
+        await expect(page.locator(".messagelist .error")).to_contain_text("still has stations attached")
+        await expect(page.locator(".messagelist .error")).to_contain_text(identity)
+        await screenshot(page, "location-delete-refused")
+    assert console.platform.api.get(f"/api/locations/{location['id']}/").status == 200
+
+
+async def test_an_operator_does_not_see_another_networks_stations(console):
+    identity_a, _ = console.new_station("NETA", network="Console A")
+    identity_b, _ = console.new_station("NETB", network="Console B")
+    async with browser_page(console, "bert") as page:
+        await page.goto("/console/stations/?tab=pending")
+        await expect(page.locator(f'tr[data-identity="{identity_b}"]')).to_be_visible()
+        await expect(page.locator(f'tr[data-identity="{identity_a}"]')).to_have_count(0)
+        options = await page.locator("#network-select option").all_text_contents()
+        assert "Console B" in options and "Console A" not in options
+        response = await page.goto(f"/console/stations/{identity_a}/")
+        assert response.status == 404
+        response = await page.goto(f"/console/locations/{console.location_a['id']}/")
+        assert response.status == 404

@@ -1,0 +1,205 @@
+"""Security profiles 2 and 3 over real TLS: nginx with deploy/nginx-switch.conf in front of daphne.
+
+The stations are the `ocpp` library's ChargePoint over `websockets` with an ssl context, as a
+station that had the platform CA installed (InstallCertificate) would connect.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import websockets
+from ocpp.v16 import ChargePoint as ChargePoint16
+from ocpp.v16 import call as call16
+
+from certificates import pki
+from ocpp_gateway.simulator import basic_auth_header
+from tests.servers import Platform, free_port, station_password, unique_identity
+from tests.tls_servers import NGINX, Nginx, client_context
+
+pytestmark = pytest.mark.skipif(not Path(NGINX).exists() and not shutil.which("nginx"), reason="nginx is not installed")
+
+
+@dataclass
+class TlsPlatform:
+    platform: Platform
+    nginx: Nginx
+    ca_pem: bytes
+    ca_cert: object
+    ca_key: object
+
+    def station_certificate(self, identity: str, *, ca_cert=None, ca_key=None) -> tuple[bytes, bytes]:
+        """A client certificate as SignCertificate would issue it (or from another CA, for the refusals)."""
+        key = pki.generate_key()
+        csr = pki.build_csr(key=key, common_name=identity)
+        cert = pki.sign_csr(csr_pem=csr, ca_cert=ca_cert or self.ca_cert, ca_key=ca_key or self.ca_key, identity=identity)
+        return pki.cert_pem(cert), pki.key_pem(key)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory) -> TlsPlatform:
+    nginx_port = free_port()
+    platform = Platform.create(
+        tmp_path_factory.mktemp("tls-platform"),
+        env={
+            "OCPP_TRUSTED_PROXIES": "127.0.0.1",
+            "OCPP_AUTH_FAILURES_PER_MINUTE": "10000",
+            "OCPP_TLS_PUBLIC_URL": f"wss://127.0.0.1:{nginx_port}/ocpp/",
+        },
+    )
+    nginx = None
+    try:
+        platform.manage("init_pki", "--hostname", "127.0.0.1", "--hostname", "localhost")
+        platform.start_daphne()
+        nginx = Nginx.start(pki_dir=platform.var_dir / "pki", upstream_port=platform.port, port=nginx_port)
+        paths = pki.PkiPaths(platform.var_dir / "pki")
+        ca_pem = paths.ca_cert.read_bytes()
+        yield TlsPlatform(
+            platform=platform,
+            nginx=nginx,
+            ca_pem=ca_pem,
+            ca_cert=pki.load_certificate(ca_pem),
+            ca_key=pki.load_private_key(paths.ca_key.read_bytes()),
+        )
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        platform.stop()
+
+
+def new_station(tls: TlsPlatform, *, security_profile: int = 1) -> tuple[str, str]:
+    api = tls.platform.api
+    network = api.ensure_network("TLS")["name"]
+    identity = unique_identity("TLS")
+    password = station_password()
+    api.create_station(identity=identity, password=password, network=network, security_profile=security_profile)
+    return identity, password
+
+
+async def boot(url: str, identity: str, *, context: ssl.SSLContext | None, password: str | None = None) -> str:
+    """Connect as a 1.6 station and send BootNotification; returns its status. Raises on a refused upgrade."""
+    headers = {"Authorization": basic_auth_header(identity, password)} if password else {}
+    async with websockets.connect(
+        url + identity, ssl=context, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10
+    ) as ws:
+        cp = ChargePoint16(identity, ws, response_timeout=10)
+        reader = asyncio.create_task(cp.start())
+        try:
+            response = await cp.call(call16.BootNotification(charge_point_vendor="Sim", charge_point_model="TLS"))
+        finally:
+            reader.cancel()
+        return response.status
+
+
+async def refused(url: str, identity: str, *, context: ssl.SSLContext | None, password: str | None = None) -> int:
+    with pytest.raises(websockets.InvalidStatus) as info:
+        await boot(url, identity, context=context, password=password)
+    return info.value.response.status_code
+
+
+def profile_shown(tls: TlsPlatform, identity: str) -> str:
+    """The security profile of the station's latest connection, as the admin list shows it."""
+    page = tls.platform.admin().page(f"/admin/certificates/connectionsecurity/?q={identity}")
+    assert identity in page, page[:2000]
+    return page
+
+
+def refusal_shown(tls: TlsPlatform, identity: str) -> str:
+    return tls.platform.api.station(identity)["last_connection_error"]
+
+
+def test_the_ca_certificate_is_downloadable_over_https(tls):
+    # The platform CA as the only trust anchor: the server certificate nginx presents chains to it.
+    with urllib.request.urlopen(f"{tls.nginx.https_url}/pki/ca.pem", context=client_context(tls.ca_pem), timeout=10) as response:
+        assert response.status == 200
+        assert response.read() == tls.ca_pem
+
+
+async def test_profile_2_with_the_right_password_is_accepted(tls):
+    identity, password = new_station(tls, security_profile=2)
+    status = await boot(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password=password)
+    assert status in ("Accepted", "Pending")
+    assert "2 - wss:// with Basic auth" in profile_shown(tls, identity)
+
+
+async def test_profile_2_with_a_wrong_password_is_refused(tls):
+    identity, _ = new_station(tls, security_profile=2)
+    status = await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password="not-the-password-0001")
+    assert status == 403
+    assert "wrong password" in refusal_shown(tls, identity)
+
+
+async def test_profile_3_with_a_certificate_for_the_identity_needs_no_password(tls):
+    identity, _ = new_station(tls, security_profile=3)
+    cert, key = tls.station_certificate(identity)
+    status = await boot(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem, cert_pem=cert, key_pem=key))
+    assert status in ("Accepted", "Pending")
+    assert "3 - wss:// with client certificate" in profile_shown(tls, identity)
+
+
+async def test_profile_3_with_another_stations_certificate_is_refused(tls):
+    identity, password = new_station(tls, security_profile=3)
+    other, _ = new_station(tls, security_profile=3)
+    cert, key = tls.station_certificate(other)
+    context = client_context(tls.ca_pem, cert_pem=cert, key_pem=key)
+    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 403
+    assert f"client certificate is for '{other}', not '{identity}'" in refusal_shown(tls, identity)
+
+
+async def test_profile_3_with_a_certificate_from_another_ca_is_refused(tls):
+    identity, password = new_station(tls, security_profile=3)
+    rogue_key = pki.generate_key()
+    rogue_ca = pki.build_ca(key=rogue_key, common_name="Rogue Root")
+    cert, key = tls.station_certificate(identity, ca_cert=rogue_ca, ca_key=rogue_key)
+    context = client_context(tls.ca_pem, cert_pem=cert, key_pem=key)
+    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 403
+    assert "client certificate did not verify against the platform CA" in refusal_shown(tls, identity)
+
+
+async def test_profile_3_without_a_certificate_is_refused_even_with_the_password(tls):
+    identity, password = new_station(tls, security_profile=3)
+    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password=password) == 403
+    assert (
+        "downgrade refused: connected on security profile 2, the station requires at least 3"
+        in refusal_shown(tls, identity)
+    )
+    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem)) == 403
+    assert "no HTTP Basic credentials and no client certificate" in refusal_shown(tls, identity)
+
+
+async def test_a_profile_2_station_is_refused_on_plain_ws(tls):
+    identity, password = new_station(tls, security_profile=2)
+    assert await refused(tls.platform.ocpp_url, identity, context=None, password=password) == 403
+    assert (
+        "downgrade refused: connected on security profile 1, the station requires at least 2"
+        in refusal_shown(tls, identity)
+    )
+
+
+async def test_forged_certificate_headers_on_plain_ws_count_for_nothing(tls):
+    """daphne's own port is reachable: headers claiming a verified certificate must not be believed
+    from anyone but the proxy (the test connects from 127.0.0.1 with X-Forwarded-For spoofed)."""
+    identity, _ = new_station(tls, security_profile=3)
+    forged = {
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Forwarded-Proto": "https",
+        "X-SSL-Client-Verify": "SUCCESS",
+        "X-SSL-Client-S-DN": f"CN={identity}",
+    }
+    # The trusted proxy is 127.0.0.1: the forger connects from another loopback address.
+    with pytest.raises(websockets.InvalidStatus) as info:
+        async with websockets.connect(
+            tls.platform.ocpp_url + identity,
+            subprotocols=["ocpp1.6"],
+            additional_headers=forged,
+            open_timeout=10,
+            local_addr=("127.0.0.2", 0),
+        ):
+            pass
+    assert info.value.response.status_code == 403
+    assert "no HTTP Basic credentials and no client certificate" in refusal_shown(tls, identity)
