@@ -45,6 +45,13 @@ class SessionViewSet(NetworkScopedViewSet):
     def get_queryset(self):
         return super().get_queryset().select_related("network", "location", "station")
 
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv` means CSV whatever the Accept header says (DRF would answer 406 to a client
+        # that also sends Accept: application/json).
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == CSVRenderer.format:
+            return CSVRenderer(), CSVRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             sessions = self.filter_queryset(self.get_queryset())
