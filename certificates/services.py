@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,13 +241,22 @@ class Admission:
         return self.profile is not None
 
 
-def station_admission(*, station: Station, tls: TlsInfo, password: str | None) -> Admission:
+def station_admission(
+    *,
+    station: Station,
+    tls: TlsInfo,
+    password: str | None,
+    password_check: Callable[[Station, str], bool] | None = None,
+) -> Admission:
     """Decide a station's websocket handshake (OCPP 2.0.1 Part 2 A00.FR.2xx-4xx; 1.6 Whitepaper §2).
 
     Profile 1: plain ws + Basic. Profile 2: TLS + Basic. Profile 3: TLS + a client certificate the
     terminator verified against the platform CA with CN == identity; no password. A station whose
     recorded minimum is higher than the profile it arrives on is refused: no downgrade
     (A00.FR.206; Whitepaper "a Charge Point SHALL NOT fall back to a lower profile").
+
+    ``password_check`` verifies the current password (the gateway passes its cached check); a
+    password pending in a rotation is tried after it.
     """
     if tls.has_verified_certificate:
         if tls.client_cn != station.identity:
@@ -255,8 +265,11 @@ def station_admission(*, station: Station, tls: TlsInfo, password: str | None) -
     elif tls.presented_bad_certificate:
         return Admission(None, f"client certificate did not verify against the platform CA ({tls.client_verify})")
     elif password is None:
-        return Admission(None, "no Basic auth password and no client certificate")
-    elif not station_password_check(station=station, password=password):
+        return Admission(None, "no HTTP Basic credentials and no client certificate")
+    elif not (
+        (password_check(station, password) if password_check else station.check_password(password))
+        or station_pending_password_check(station=station, password=password)
+    ):
         return Admission(None, "wrong password")
     else:
         profile = SecurityProfile.TLS_BASIC if tls.tls else SecurityProfile.BASIC
@@ -275,12 +288,11 @@ def station_connection_refused(*, station: Station, reason: str) -> None:
     station.save(update_fields=["last_connection_error", "last_connection_error_at"])
 
 
-def station_connection_secured(*, station: Station, profile: int, client_cn: str | None = None) -> ConnectionSecurity:
-    record, _ = ConnectionSecurity.objects.update_or_create(
-        station=station,
-        defaults={"profile": profile, "client_certificate_cn": client_cn or "", "connected_at": timezone.now()},
-    )
-    return record
+def station_connection_secured(*, station: Station, profile: int, client_cn: str | None = None) -> None:
+    """Record the profile of the connection just admitted: one UPDATE per connect (reconnect storms)."""
+    values = {"profile": profile, "client_certificate_cn": client_cn or "", "connected_at": timezone.now()}
+    if not ConnectionSecurity.objects.filter(station=station).update(**values):
+        ConnectionSecurity.objects.get_or_create(station=station, defaults=values)
 
 
 def station_security_profile_raise(*, station: Station, profile: int) -> bool:
@@ -304,8 +316,10 @@ def password_generate() -> str:
 
 def station_password_check(*, station: Station, password: str) -> bool:
     """The current password, or the one pending in a rotation (which its first use completes)."""
-    if station.check_password(password):
-        return True
+    return station.check_password(password) or station_pending_password_check(station=station, password=password)
+
+
+def station_pending_password_check(*, station: Station, password: str) -> bool:
     rotation = PasswordRotation.objects.filter(station=station, status=PasswordRotationStatus.PENDING).first()
     if rotation and rotation.pending_hash and check_password(password, rotation.pending_hash):
         password_rotation_finish(rotation=rotation, accepted=True, detail="the station logged in with the new password")

@@ -1,6 +1,7 @@
 """Station authentication at the websocket handshake (OCPP 1.6 Security Whitepaper / 2.0.1 Part 2 A00).
 
-Security profile 1: HTTP Basic over ws://. The username must be the identity in the URL. Runs
+Security profile 1: HTTP Basic over ws://; 2: Basic over wss://; 3: a client certificate over wss://
+(TLS ends at nginx, see certificates.proxy). The username must be the identity in the URL. Runs
 before the websocket opens: a refused station gets HTTP 403 from daphne.
 """
 from __future__ import annotations
@@ -15,10 +16,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from certificates.proxy import TlsInfo
+from certificates.services import station_admission, station_connection_secured
 from stations.models import Station
 from stations.services import station_connection_refused
 
 logger = logging.getLogger(__name__)
+
+PLAIN = TlsInfo(tls=False, client_verify="", client_dn="", client_cn=None)
 
 # (identity, password_hash, sha256(password)) of verifications that succeeded. PBKDF2 costs
 # milliseconds by design; after an outage thousands of stations reconnect at once with the same
@@ -31,6 +36,8 @@ _VERIFIED_MAX = 100_000
 class AuthResult:
     station: Station | None
     reason: str = ""
+    # The security profile the connection was admitted on.
+    profile: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,12 +89,19 @@ def _password_ok(station: Station, password: str) -> bool:
     return True
 
 
-def station_authenticate(*, identity: str, headers: list[tuple[bytes, bytes]], client_address: str) -> AuthResult:
+def station_authenticate(
+    *, identity: str, headers: list[tuple[bytes, bytes]], client_address: str, tls: TlsInfo | None = None
+) -> AuthResult:
     """Check a connecting station's credentials; record refusals on the station (never the password).
+
+    ``tls`` is what the TLS terminator said about the connection (certificates.proxy.tls_info):
+    it decides the security profile (1 plain + Basic, 2 TLS + Basic, 3 TLS + client certificate)
+    and no station may arrive below its recorded minimum (certificates.services.station_admission).
 
     Synchronous: the consumer calls it through database_sync_to_async, one thread hop for the cache,
     the station row and the hash.
     """
+    tls = tls or PLAIN
     if (cache.get(_throttle_key(client_address)) or 0) >= settings.OCPP_AUTH_FAILURES_PER_MINUTE:
         # Refused without touching the database or the hasher: that is the point of the throttle.
         return AuthResult(None, f"too many failed logins from {client_address}")
@@ -97,14 +111,16 @@ def station_authenticate(*, identity: str, headers: list[tuple[bytes, bytes]], c
     reason = ""
     if station is None:
         reason = "unknown identity"
-    elif credentials is None:
-        reason = "no HTTP Basic credentials (security profile 1 requires them)"
-    elif credentials[0] != identity:
+    elif credentials is not None and credentials[0] != identity:
         reason = f"Basic auth username {credentials[0][:60]!r} is not the station identity"
-    elif not _password_ok(station, credentials[1]):
-        reason = "wrong password"
-    if not reason:
-        return AuthResult(station)
+    else:
+        admission = station_admission(
+            station=station, tls=tls, password=credentials[1] if credentials else None, password_check=_password_ok
+        )
+        if admission.accepted:
+            station_connection_secured(station=station, profile=admission.profile, client_cn=tls.client_cn)
+            return AuthResult(station, profile=admission.profile)
+        reason = admission.reason
 
     _note_failure(client_address)
     logger.warning("Refused station %r from %s: %s", identity, client_address, reason)

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 from ocpp.messages import Call, MessageType
 
+from certificates.proxy import tls_info
 from ocpp_gateway.auth import station_authenticate
 from ocpp_gateway.message_log import buffer as message_log
 from ocpp_gateway.protocol import (
@@ -148,7 +149,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         result = await database_sync_to_async(station_authenticate)(
-            identity=self.identity, headers=self.scope.get("headers", []), client_address=self._client_address()
+            identity=self.identity,
+            headers=self.scope.get("headers", []),
+            client_address=self._client_address(),
+            tls=tls_info(self.scope),
         )
         if not result.ok:
             # Before accept: daphne answers the upgrade with HTTP 403.

@@ -16,9 +16,13 @@ if settings.SERVE_STATIC:
 
     http_app = ASGIStaticFilesHandler(django_asgi_app)
 
-application = ProtocolTypeRouter(
+from certificates.proxy import TrustedProxyMiddleware  # noqa: E402
+
+# Outermost: forwarded and client-certificate headers are believed only from OCPP_TRUSTED_PROXIES
+# (nginx terminating TLS) and stripped from everyone else before anything reads them.
+application = TrustedProxyMiddleware(ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": URLRouter(websocket_urlpatterns),
     }
-)
+))

@@ -73,7 +73,7 @@ class TestAdmission:
         assert station_admission(station=station_a, tls=PLAIN, password=STATION_PASSWORD).profile == 1
         assert station_admission(station=station_a, tls=TLS, password=STATION_PASSWORD).profile == 2
         assert station_admission(station=station_a, tls=TLS, password="wrong-password-123").reason == "wrong password"
-        assert station_admission(station=station_a, tls=TLS, password=None).reason == "no Basic auth password and no client certificate"
+        assert station_admission(station=station_a, tls=TLS, password=None).reason == "no HTTP Basic credentials and no client certificate"
 
     def test_profile_3_needs_no_password_but_the_right_common_name(self, station_a):
         assert station_admission(station=station_a, tls=cert("CP-A-1"), password=None).profile == 3

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         from django.conf import settings
 
         self.stdout.write(f"Serving on http://{host}:{port}/admin/ ; stations connect to {settings.OCPP_PUBLIC_URL}<identity>")
-        # Stations keep their websocket for weeks: daphne's default closes it after 24 h.
-        argv = ["-b", host, "-p", str(port), "--websocket_timeout", "-1", "--proxy-headers", "switchplatform.asgi:application"]
+        # Stations keep their websocket for weeks: daphne's default closes it after 24 h. No
+        # --proxy-headers: daphne would take X-Forwarded-For from anyone; certificates.proxy
+        # believes forwarded headers only from OCPP_TRUSTED_PROXIES.
+        argv = ["-b", host, "-p", str(port), "--websocket_timeout", "-1", "switchplatform.asgi:application"]
+        # Thousands of long-lived connections make full GC passes the latency tail: see gc_tuning.
+        from ocpp_gateway import gc_tuning
+
+        gc_tuning.tune()
         sys.exit(CommandLineInterface().run(argv))
