@@ -21,12 +21,30 @@ class LinkExpired(Exception):
     """The signature is genuine but the link is past its max age."""
 
 
+class _UpdateSigner(signing.TimestampSigner):
+    """Stamps the link with the update's creation time, not the time of signing.
+
+    The same update always gets the same link (a resent UpdateFirmware carries it unchanged), and
+    its max age counts from the request, like ``link_expires_at``.
+    """
+
+    def __init__(self, *, signed_at: float | None = None) -> None:
+        super().__init__(salt=_SALT)
+        self.signed_at = signed_at
+
+    def timestamp(self) -> str:
+        if self.signed_at is None:
+            return super().timestamp()
+        return signing.b62_encode(int(self.signed_at))
+
+
 def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=_SALT)
+    return _UpdateSigner()
 
 
 def firmware_link_token(*, update: FirmwareUpdate) -> str:
-    return _signer().sign_object({"u": update.pk, "f": update.firmware_id})
+    signer = _UpdateSigner(signed_at=update.created_at.timestamp())
+    return signer.sign_object({"u": update.pk, "f": update.firmware_id})
 
 
 def firmware_link_url(*, update: FirmwareUpdate) -> str:

@@ -61,10 +61,16 @@ class FirmwareQuerySet(NetworkScopedQuerySet):
         return scoped | self.filter(shared=True)
 
     def for_station(self, station: Station):
-        """Images that target the station's vendor and model (an empty target matches anything)."""
-        return self.filter(
-            Q(vendor="") | Q(vendor__iexact=station.vendor), Q(model="") | Q(model__iexact=station.model)
-        )
+        """Images that target the station's vendor and model (an empty target matches anything).
+
+        A station that has not booted yet has told us neither: every image is a candidate.
+        """
+        qs = self.all()
+        if station.vendor:
+            qs = qs.filter(Q(vendor="") | Q(vendor__iexact=station.vendor))
+        if station.model:
+            qs = qs.filter(Q(model="") | Q(model__iexact=station.model))
+        return qs
 
 
 class Firmware(models.Model):
