@@ -236,3 +236,20 @@ async def test_the_embedded_setup_carries_actions_without_redis_or_a_worker(vers
         done = await outcome(api, sent["id"])
         assert (done["status"], done["result"]) == ("accepted", "Accepted")
         await sim.wait_for_request("TriggerMessage")
+
+
+async def test_the_station_action_command_prints_the_stations_answer(cluster):
+    identity, password = cluster.new_station("CLI")
+    async with simulated_station("1.6", identity=identity, password=password, url=cluster.b.ocpp_url) as sim:
+        result = await asyncio.to_thread(
+            cluster.platform.manage, "station_action", identity, "change_availability",
+            "--param", "operational_status=Inoperative", "--param", "connector_id=1",
+        )
+        assert "Accepted" in result.stdout, result.stdout
+        assert "Answer: {'status': 'Accepted'}" in result.stdout
+        await sim.wait_for_request("ChangeAvailability")
+        refused = await asyncio.to_thread(
+            cluster.platform.manage, "station_action", identity, "unlock_connector", "--param", "connector_id=0", check=False,
+        )
+        assert refused.returncode == 1
+        assert "connector_id: Ensure this value is greater than or equal to 1." in refused.stderr
