@@ -344,8 +344,11 @@ class SimulatedStation:
                 connector.stop_requested.set()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(asyncio.shield(connector.session), 10)
-        if self._heartbeats is not None:
-            self._heartbeats.cancel()
+        # Whatever else was in flight (a report being sent, a triggered message) dies with the power:
+        # left running, it would hold the call lock waiting for an answer that never comes.
+        for task in [self._heartbeats, *self._background]:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
         if self.websocket is not None:
             await self.websocket.close()
         if self._reader is not None:
