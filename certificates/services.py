@@ -121,7 +121,7 @@ def ca_hash_data() -> dict[str, str]:
 
 
 def certificate_request_sign(
-    *, station: Station, csr: str, certificate_type: str = "ChargingStationCertificate"
+    *, station: Station, csr: str, ocpp_version: str, certificate_type: str = "ChargingStationCertificate"
 ) -> CertificateRequest:
     """Record a station's CSR and sign it, or record why not.
 
@@ -129,7 +129,7 @@ def certificate_request_sign(
     CertificateSigned with ``request.certificate`` (2.0.1 A02.FR.06: after the response).
     """
     request = CertificateRequest(
-        station=station, ocpp_version=station.ocpp_version, certificate_type=certificate_type, csr=csr[:20000]
+        station=station, ocpp_version=ocpp_version, certificate_type=certificate_type, csr=csr[:20000]
     )
     if certificate_type not in ("ChargingStationCertificate", "ChargePointCertificate"):
         # V2GCertificate requests go to a V2G PKI (ISO 15118), which this platform does not run.
@@ -169,14 +169,6 @@ def certificate_request_delivered(*, request: CertificateRequest, status: str, d
     request.detail = detail[:300]
     request.save(update_fields=["status", "detail", "delivered_at"])
     return request
-
-
-def certificate_signed_payload(*, request: CertificateRequest) -> dict:
-    """The CertificateSigned request body for either OCPP version."""
-    payload = {"certificateChain": request.certificate}
-    if request.ocpp_version == OcppVersion.V201:
-        payload["certificateType"] = "ChargingStationCertificate"
-    return payload
 
 
 # --- installed certificates (GetInstalledCertificateIds / DeleteCertificate) -------------------------

@@ -12,6 +12,7 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action
 
+from certificates.gateway import CertificateHandlers16
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from sessions import services as sessions
@@ -26,7 +27,8 @@ from stations.services import (
 logger = logging.getLogger(__name__)
 
 
-class ChargePoint16(GatewayChargePoint, ChargePoint):
+# CertificateHandlers16: SignCertificate / CertificateSigned (certificates app).
+class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str, **kwargs):
         status = await database_sync_to_async(station_boot)(

@@ -13,6 +13,7 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import Action
 
+from certificates.gateway import CertificateHandlers201
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from sessions import services as sessions
@@ -27,7 +28,8 @@ from stations.services import (
 logger = logging.getLogger(__name__)
 
 
-class ChargePoint201(GatewayChargePoint, ChargePoint):
+# CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
+class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
     base_report_request_id: int | None = None
 
     @on(Action.boot_notification)

@@ -6,6 +6,7 @@ station that had the platform CA installed (InstallCertificate) would connect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import ssl
 import urllib.request
@@ -14,8 +15,13 @@ from pathlib import Path
 
 import pytest
 import websockets
+from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call as call16
+from ocpp.v16 import call_result as result16
+from ocpp.v201 import ChargePoint as ChargePoint201
+from ocpp.v201 import call as call201
+from ocpp.v201 import call_result as result201
 
 from certificates import pki
 from ocpp_gateway.simulator import basic_auth_header
@@ -203,3 +209,91 @@ async def test_forged_certificate_headers_on_plain_ws_count_for_nothing(tls):
             pass
     assert info.value.response.status_code == 403
     assert "no HTTP Basic credentials and no client certificate" in refusal_shown(tls, identity)
+
+
+# --- SignCertificate over profile 2, then profile 3 with the certificate it produced -------------
+
+
+class CsrStation16(ChargePoint16):
+    """A 1.6 station with the security extension: keeps what CertificateSigned delivers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chains: asyncio.Queue[str] = asyncio.Queue()
+
+    @on("CertificateSigned")
+    async def on_certificate_signed(self, certificate_chain: str, **kwargs):
+        self.chains.put_nowait(certificate_chain)
+        return result16.CertificateSigned(status="Accepted")
+
+
+class CsrStation201(ChargePoint201):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chains: asyncio.Queue[str] = asyncio.Queue()
+
+    @on("CertificateSigned")
+    async def on_certificate_signed(self, certificate_chain: str, **kwargs):
+        self.chains.put_nowait(certificate_chain)
+        return result201.CertificateSigned(status="Accepted")
+
+
+@contextlib.asynccontextmanager
+async def station_session(url: str, identity: str, *, version: str, context, password: str | None = None):
+    headers = {"Authorization": basic_auth_header(identity, password)} if password else {}
+    subprotocol = "ocpp1.6" if version == "1.6" else "ocpp2.0.1"
+    async with websockets.connect(
+        url + identity, ssl=context, subprotocols=[subprotocol], additional_headers=headers, open_timeout=10
+    ) as ws:
+        cp = (CsrStation16 if version == "1.6" else CsrStation201)(identity, ws, response_timeout=10)
+        reader = asyncio.create_task(cp.start())
+        try:
+            if version == "1.6":
+                booted = await cp.call(call16.BootNotification(charge_point_vendor="Sim", charge_point_model="TLS"))
+            else:
+                booted = await cp.call(
+                    call201.BootNotification(charging_station={"vendor_name": "Sim", "model": "TLS"}, reason="PowerUp")
+                )
+            assert booted.status == "Accepted"
+            yield cp
+        finally:
+            reader.cancel()
+
+
+async def sign_certificate(cp, csr: str, version: str) -> str:
+    request = call16.SignCertificate(csr=csr) if version == "1.6" else call201.SignCertificate(csr=csr)
+    return (await cp.call(request)).status
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_a_profile_2_station_gets_its_certificate_signed_and_reconnects_on_profile_3(tls, version):
+    identity, password = new_station(tls, security_profile=2)
+    key = pki.generate_key()
+    async with station_session(
+        tls.nginx.ocpp_url, identity, version=version, context=client_context(tls.ca_pem), password=password
+    ) as cp:
+        assert await sign_certificate(cp, pki.build_csr(key=key, common_name=identity), version) == "Accepted"
+        chain = await asyncio.wait_for(cp.chains.get(), 15)
+    certificate = pki.load_certificate(chain.encode())
+    assert pki.signed_by(certificate, tls.ca_cert)
+    assert pki.common_names(certificate.subject) == [identity]
+
+    context = client_context(tls.ca_pem, cert_pem=chain.encode(), key_pem=pki.key_pem(key))
+    async with station_session(tls.nginx.ocpp_url, identity, version=version, context=context):
+        pass
+    assert "3 - wss:// with client certificate" in profile_shown(tls, identity)
+    page = tls.platform.admin().page(f"/admin/certificates/certificaterequest/?q={identity}")
+    assert "Accepted by the station" in page
+
+
+async def test_a_csr_for_another_identity_is_rejected_and_nothing_is_signed(tls):
+    identity, password = new_station(tls, security_profile=2)
+    async with station_session(
+        tls.nginx.ocpp_url, identity, version="2.0.1", context=client_context(tls.ca_pem), password=password
+    ) as cp:
+        csr = pki.build_csr(key=pki.generate_key(), common_name="SOMEONE-ELSE")
+        assert await sign_certificate(cp, csr, "2.0.1") == "Rejected"
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(cp.chains.get(), 2)
+    page = tls.platform.admin().page(f"/admin/certificates/certificaterequest/?q={identity}")
+    assert "is not the station identity" in page

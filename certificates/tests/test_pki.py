@@ -100,7 +100,7 @@ def test_the_ca_certificate_is_public_at_pki_ca_pem(pki_dir, client):
 def test_a_csr_with_the_station_identity_is_signed_by_the_platform_ca(pki_dir, station_a):
     call_command("init_pki")
     key = pki.generate_key()
-    request = certificate_request_sign(station=station_a, csr=pki.build_csr(key=key, common_name="CP-A-1", organization="Acme"))
+    request = certificate_request_sign(station=station_a, ocpp_version="2.0.1", csr=pki.build_csr(key=key, common_name="CP-A-1", organization="Acme"))
 
     assert request.status == "issued", request.detail
     cert = x509.load_pem_x509_certificate(request.certificate.encode())
@@ -114,7 +114,7 @@ def test_a_csr_with_the_station_identity_is_signed_by_the_platform_ca(pki_dir, s
 @pytest.mark.django_db
 def test_a_csr_for_another_identity_is_refused(pki_dir, station_a):
     call_command("init_pki")
-    request = certificate_request_sign(station=station_a, csr=pki.build_csr(key=pki.generate_key(), common_name="CP-B-1"))
+    request = certificate_request_sign(station=station_a, ocpp_version="2.0.1", csr=pki.build_csr(key=pki.generate_key(), common_name="CP-B-1"))
     assert request.status == "refused"
     assert request.detail == "the CSR's common name (CP-B-1) is not the station identity CP-A-1"
     assert request.certificate == ""
@@ -123,9 +123,9 @@ def test_a_csr_for_another_identity_is_refused(pki_dir, station_a):
 @pytest.mark.django_db
 def test_garbage_and_v2g_requests_are_refused(pki_dir, station_a):
     call_command("init_pki")
-    assert certificate_request_sign(station=station_a, csr="not a csr").detail == "the CSR is not a PEM-encoded PKCS#10 request"
+    assert certificate_request_sign(station=station_a, ocpp_version="2.0.1", csr="not a csr").detail == "the CSR is not a PEM-encoded PKCS#10 request"
     v2g = certificate_request_sign(
-        station=station_a, csr=pki.build_csr(key=pki.generate_key(), common_name="CP-A-1"), certificate_type="V2GCertificate"
+        station=station_a, ocpp_version="2.0.1", csr=pki.build_csr(key=pki.generate_key(), common_name="CP-A-1"), certificate_type="V2GCertificate"
     )
     assert v2g.status == "refused"
     assert "V2G" in v2g.detail
@@ -133,7 +133,7 @@ def test_garbage_and_v2g_requests_are_refused(pki_dir, station_a):
 
 @pytest.mark.django_db
 def test_without_a_pki_a_csr_is_refused_with_the_reason(pki_dir, station_a):
-    request = certificate_request_sign(station=station_a, csr=pki.build_csr(key=pki.generate_key(), common_name="CP-A-1"))
+    request = certificate_request_sign(station=station_a, ocpp_version="2.0.1", csr=pki.build_csr(key=pki.generate_key(), common_name="CP-A-1"))
     assert request.status == "refused"
     assert "init_pki" in request.detail
 
