@@ -126,19 +126,24 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
     rows = []
     for evse in station.evses.all():
         label = "Station" if evse.evse_id == 0 else f"EVSE {evse.evse_id}"
-        rows.append(
-            EquipmentRow(
-                label=label,
-                kind="evse",
-                evse_id=evse.evse_id,
-                connector_id=None,
-                status=evse.status,
-                category=equipment_category(station=station, item=evse),
-                error=evse.error_text if evse.is_faulted else "",
-                status_at=evse.status_at,
+        connectors = list(evse.connectors.all())
+        # An EVSE that only mirrors its connector (every 1.6 EVSE, most 2.0.1 ones) would say the
+        # same thing twice: show it only when it says something of its own.
+        mirrored = any((c.status, c.error_text) == (evse.status, evse.error_text) for c in connectors)
+        if not mirrored:
+            rows.append(
+                EquipmentRow(
+                    label=label,
+                    kind="evse",
+                    evse_id=evse.evse_id,
+                    connector_id=None,
+                    status=evse.status,
+                    category=equipment_category(station=station, item=evse),
+                    error=evse.error_text if evse.is_faulted else "",
+                    status_at=evse.status_at,
+                )
             )
-        )
-        for connector in evse.connectors.all():
+        for connector in connectors:
             rows.append(
                 EquipmentRow(
                     label=f"{evse.evse_id}/{connector.connector_id}",

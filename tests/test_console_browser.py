@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "screenshots"
 # Playwright's waits: long enough for a page's 5-10 s refresh plus a station's round trip.
 UI_TIMEOUT = 20_000
+expect.set_options(timeout=UI_TIMEOUT)
 
 USERS_SCRIPT = """
 from networks.models import Membership, Network, User

@@ -124,6 +124,7 @@ def station_status(request: HttpRequest, identity: str) -> JsonResponse:
 
 
 def station_page(request: HttpRequest, station: Station, tab: str, template: str, context: dict, **kwargs):
+    equipment = selectors.station_equipment(station)
     return render_page(
         request,
         template,
@@ -133,7 +134,8 @@ def station_page(request: HttpRequest, station: Station, tab: str, template: str
             "tabs": STATION_TABS,
             "can_write": selectors.station_is_writable(user=request.user, station=station),
             "category": selectors.station_category(station),
-            "equipment": selectors.station_equipment(station),
+            "equipment": equipment,
+            "evse_ids": sorted({row.evse_id for row in equipment if row.evse_id}),
             "connection_url": station_connection_url(station=station),
             "security_profiles": SecurityProfile.choices,
             "trigger_messages": selectors.trigger_messages(station),

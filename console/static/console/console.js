@@ -139,7 +139,7 @@ const Console = {
     const show = (c) => {
       result.dataset.status = c.status;
       result.className = `command-result ${c.done ? (c.ok ? "ok" : "failed") : "waiting"}`;
-      result.textContent = `${c.label}: ${c.status}${c.detail ? ` — ${c.detail}` : ""}`;
+      result.textContent = `${c.label}: ${c.status_display}${c.detail ? ` — ${c.detail}` : ""}`;
       if (c.progress != null && !c.done) result.textContent += ` (${c.progress}%)`;
     };
     show(command);
