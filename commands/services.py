@@ -95,6 +95,11 @@ def command_finish(
     updated = Command.objects.filter(pk=command_id, status__in=from_statuses).update(
         status=status, error=error[:2000], result=result[:50], answer=answer, answered_at=timezone.now()
     )
+    if updated:
+        # Issue 6: a firmware update follows the outcome of the command that carried it.
+        from firmware.dispatch import firmware_command_finished
+
+        firmware_command_finished(command_id=command_id)
     return bool(updated)
 
 
@@ -148,6 +153,8 @@ def command_error_record(*, command_id: int, status: str, error: str, answer: di
 
 
 def _result_word(action: str, answer: dict[str, Any]) -> str:
+    if action == "update_firmware" and not answer:
+        return "Accepted"  # OCPP 1.6 UpdateFirmware.conf has no fields (§6.53): the station took it.
     if action == CommandAction.CHANGE_CONFIGURATION and "setVariableResult" in answer:
         results = answer["setVariableResult"]
         return results[0].get("attributeStatus", "") if results else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from ocpp.charge_point import camel_to_snake_case
 
@@ -47,10 +48,10 @@ def firmware_update_dispatch(*, update: FirmwareUpdate) -> None:
     )
     firmware_update_sent(update=update, command_id=command.pk)
     if not update.station.channel_name:
+        # command_finish calls back firmware_command_finished: the update shows "not delivered".
         command_finish(
             command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,)
         )
-        firmware_command_finished(command_id=command.pk)
         return
     command_queue(command=command)
 
@@ -71,7 +72,19 @@ def firmware_update_call(command, *, version: str):
 
 
 def firmware_command_finished(*, command_id: int) -> None:
-    """The Command reached a final status: record the station's answer on the FirmwareUpdate."""
+    """The Command reached a final status: record the station's answer on the FirmwareUpdate.
+
+    Called inside the commands app's own transaction: a failure here is logged and rolled back to
+    a savepoint, never allowed to undo the command's answer.
+    """
+    try:
+        with transaction.atomic():
+            _command_finished(command_id=command_id)
+    except Exception:
+        logger.exception("Could not record the answer of command %s on its firmware update", command_id)
+
+
+def _command_finished(*, command_id: int) -> None:
     from commands.models import Command, CommandStatus
 
     command = Command.objects.filter(pk=command_id, action=ACTION).first()

@@ -89,6 +89,11 @@ async def _call(consumer, command: Command) -> None:
 def build_request(command: Command, *, version: str):
     """The ``ocpp`` library payload for ``command`` in the station's OCPP version."""
     params = command.parameters
+    if command.action == "update_firmware":
+        # Issue 6: the firmware app stores both versions' UpdateFirmware payloads, signed link included.
+        from firmware.dispatch import firmware_update_call
+
+        return firmware_update_call(command, version=version)
     if version == OcppVersion.V16:
         return _build_v16(command.action, params)
     if version == OcppVersion.V201:
