@@ -146,7 +146,12 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
         for connector in connectors:
             rows.append(
                 EquipmentRow(
-                    label=f"{evse.evse_id}/{connector.connector_id}",
+                    # 1.6 numbers connectors across the station; 2.0.1 within their EVSE.
+                    label=(
+                        f"{connector.connector_id}"
+                        if station.ocpp_version == OcppVersion.V16
+                        else f"{evse.evse_id}/{connector.connector_id}"
+                    ),
                     kind="connector",
                     evse_id=evse.evse_id,
                     connector_id=connector.connector_id,

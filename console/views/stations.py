@@ -123,7 +123,9 @@ def station_status(request: HttpRequest, identity: str) -> JsonResponse:
     return JsonResponse(station_status_payload(get_station(request, identity)))
 
 
-def station_page(request: HttpRequest, station: Station, tab: str, template: str, context: dict, **kwargs):
+def station_page(
+    request: HttpRequest, station: Station, tab: str, template: str, context: dict, *, fragments: tuple[str, ...] = ()
+):
     equipment = selectors.station_equipment(station)
     return render_page(
         request,
@@ -143,7 +145,8 @@ def station_page(request: HttpRequest, station: Station, tab: str, template: str
         },
         title=station.name,
         section="stations",
-        **kwargs,
+        # Every tab's header badge refreshes itself.
+        fragments=(*fragments, "station_badge"),
     )
 
 
@@ -151,7 +154,8 @@ def station_page(request: HttpRequest, station: Station, tab: str, template: str
 def station_detail(request: HttpRequest, identity: str) -> HttpResponse:
     station = get_station(request, identity)
     return station_page(
-        request, station, "overview", "console/station_overview.html", {}, fragments=("station_equipment",)
+        request, station, "overview", "console/station_overview.html", {},
+        fragments=("station_equipment",),
     )
 
 
