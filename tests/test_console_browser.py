@@ -151,6 +151,7 @@ async def test_a_fault_turns_red_on_the_station_page(console):
             await expect(card).to_have_class(re.compile(r"\bcat-faulted\b"))
             await expect(card).to_have_attribute("title", re.compile("GroundFailure"))
             await expect(page.locator('#equipment [data-label="2/2"]')).to_have_class(re.compile(r"\bcat-available\b"))
+            await expect(page.locator("#station-category")).to_have_text("faulted")
             await screenshot(page, "station-faulted")
             await page.goto("/console/")
             await expect(page.locator("#faults")).to_contain_text("GroundFailure")
@@ -235,3 +236,34 @@ async def test_an_operator_does_not_see_another_networks_stations(console):
         assert response.status == 404
         response = await page.goto(f"/console/locations/{console.location_a['id']}/")
         assert response.status == 404
+
+
+async def test_a_charged_session_is_listed_downloaded_exported_and_charted(console):
+    identity, password = console.new_station("SES")
+    async with simulated_station(
+        "1.6", identity=identity, password=password, url=console.platform.ocpp_url, meter_interval=0.2
+    ) as sim:
+        result = await sim.charge(kwh=3, meter_values=6)
+    assert result.energy_kwh >= 3
+    async with browser_page(console) as page:
+        await page.goto(f"/console/sessions/?search={identity}")
+        rows = page.locator("#sessions tbody tr[data-href]")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_contain_text("kWh")
+
+        csv = await page.request.get(await page.get_attribute("#download-csv", "href"))
+        assert csv.ok and identity in await csv.text()
+
+        await page.click("#export-start")
+        await expect(page.locator("#export-progress")).to_contain_text("Export done: 1 sessions")
+        exported = await page.request.get(await page.get_attribute("#export-download", "href"))
+        assert exported.ok and identity in await exported.text()
+        await screenshot(page, "sessions")
+
+        await rows.first.locator("a").first.click()
+        await expect(page.locator("#session-chart")).to_be_visible()
+        points = await page.evaluate(
+            "() => Chart.getChart('session-chart').data.datasets.map((d) => d.data.filter((v) => v !== null).length)"
+        )
+        assert points[0] >= 3 and points[1] >= 3, points
+        await screenshot(page, "session-chart")
