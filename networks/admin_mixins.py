@@ -5,7 +5,10 @@ wires that queryset into Django's admin hooks.
 """
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.http import Http404
 
 from networks.querysets import is_account_admin, network_ids_for_user
@@ -16,7 +19,71 @@ def can_write_somewhere(user) -> bool:
     return ids is None or ids.exists()
 
 
-class NetworkScopedAdmin(admin.ModelAdmin):
+_INLINE_DEFAULTS = {
+    name: getattr(InlineModelAdmin, name)
+    for name in ("has_view_permission", "has_add_permission", "has_change_permission", "has_delete_permission")
+}
+
+
+class ScopedInlineMixin:
+    """Inline permissions follow the page they sit on, not Django's model permissions.
+
+    Members and account admins hold no Django model permissions, so a plain inline would vanish
+    for them. Here an inline may be seen wherever its parent page may, and changed where the parent
+    object may be changed; an inline's own stricter rule (a read-only inline) still applies.
+    """
+
+    parent_admin: admin.ModelAdmin
+
+    def _own_rule(self, name: str, request, obj) -> bool:
+        method = getattr(super(), name)
+        if method.__func__ is _INLINE_DEFAULTS[name]:
+            return True
+        return method(request, obj)
+
+    def _parent_may_change(self, request, obj) -> bool:
+        if obj is None:
+            return self.parent_admin.has_add_permission(request)
+        return self.parent_admin.has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.parent_admin.has_view_permission(request, obj) and self._own_rule("has_view_permission", request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._parent_may_change(request, obj) and self._own_rule("has_add_permission", request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._parent_may_change(request, obj) and self._own_rule("has_change_permission", request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._parent_may_change(request, obj) and self._own_rule("has_delete_permission", request, obj)
+
+
+@functools.cache
+def _scoped_inline_class(inline_class: type) -> type:
+    if issubclass(inline_class, ScopedInlineMixin):
+        return inline_class
+    return type(inline_class.__name__, (ScopedInlineMixin, inline_class), {"__module__": inline_class.__module__})
+
+
+class ScopedInlinesAdmin(admin.ModelAdmin):
+    """Gives every inline of the page ScopedInlineMixin's permissions (Django's loop, otherwise unchanged)."""
+
+    def get_inline_instances(self, request, obj=None):
+        inline_instances = []
+        for inline_class in self.get_inlines(request, obj):
+            inline = _scoped_inline_class(inline_class)(self.model, self.admin_site)
+            inline.parent_admin = self
+            if request:
+                if not inline.has_view_or_change_permission(request, obj):
+                    continue
+                if not inline.has_add_permission(request, obj):
+                    inline.max_num = 0
+            inline_instances.append(inline)
+        return inline_instances
+
+
+class NetworkScopedAdmin(ScopedInlinesAdmin):
     #: Foreign keys whose choices are limited to what the user may write to.
     scoped_foreign_keys: tuple[str, ...] = ("network", "location", "station")
 
@@ -79,7 +146,7 @@ class NetworkScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AccountAdminOnly(admin.ModelAdmin):
+class AccountAdminOnly(ScopedInlinesAdmin):
     """For account-wide objects (networks, users): account admins manage them."""
 
     def has_module_permission(self, request) -> bool:

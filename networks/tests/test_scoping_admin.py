@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from locations.models import Location
+from networks.tests.admin_forms import change_form_data
 from networks.tests.conftest import MEMBER_NETWORK, MEMBERS, OTHER_NETWORK, PERSONAS, WRITERS
 from stations.models import Station
 
@@ -183,9 +184,10 @@ def test_operator_cannot_create_a_station_in_another_network_or_at_its_location(
 def test_operator_cannot_move_a_station_into_another_network(client, world):
     login(client, world, "operator_a")
     station = world["station"]["a"]
-    data = station_form(world["network"]["b"], world["location"]["b"], identity=station.identity, password="")
-    data.update({"state": station.state, "security_profile": station.security_profile, "ocpp_version": ""})
-    response = client.post(admin_url("station", "change", station), data)
+    url = admin_url("station", "change", station)
+    data = change_form_data(client.get(url))
+    data.update(network=world["network"]["b"].pk, location=world["location"]["b"].pk)
+    response = client.post(url, data)
     assert "Select a valid choice" in response.content.decode()
     station.refresh_from_db()
     assert (station.network, station.location) == (world["network"]["a"], world["location"]["a"])

@@ -60,3 +60,14 @@ def test_a_station_may_have_no_location(client, operator_a, network_a):
     assert client.post(reverse("admin:stations_station_add"), data).status_code == 200
     station = Station.objects.get(identity="CP-9")
     assert (station.location, station.state) == (None, StationState.PENDING)
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "viewer_a", "account_admin"])
+def test_members_see_the_evses_and_connectors_on_the_station_page(client, station_a, persona, request):
+    evse = station_a.evses.create(evse_id=1, status="Faulted", error_code="GroundFailure")
+    evse.connectors.create(connector_id=1, status="Available")
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("admin:stations_station_change", args=[station_a.pk]))
+    inlines = [formset.opts.model.__name__ for formset in response.context["inline_admin_formsets"]]
+    assert "EVSE" in inlines
+    assert "GroundFailure" in response.content.decode()

@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import STATION_PASSWORD
+from networks.tests.admin_forms import change_form_data
 from stations.models import Station
 
 GOOD = "s3cret-Station-pw-01"  # 20 characters
@@ -32,11 +33,8 @@ def admin_add(client, network, password: str, identity: str = "CP-NEW"):
 
 
 def admin_change(client, station: Station, password: str):
-    data = {"network": station.network_id, "location": station.location_id or "", "name": station.name,
-            "identity": station.identity, "password": password, "state": station.state,
-            "security_profile": station.security_profile, "ocpp_version": station.ocpp_version,
-            "evses-TOTAL_FORMS": "0", "evses-INITIAL_FORMS": "0"}
-    return client.post(reverse("admin:stations_station_change", args=[station.pk]), data)
+    url = reverse("admin:stations_station_change", args=[station.pk])
+    return client.post(url, {**change_form_data(client.get(url)), "password": password})
 
 
 @pytest.mark.parametrize("password", ["0123456789abcdef", "x" * 40, "spaces are fine in here"])
