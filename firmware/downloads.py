@@ -104,15 +104,45 @@ def firmware_file_response(*, request: HttpRequest, firmware: Firmware) -> HttpR
         response["Content-Length"] = str(length)
         return response
 
-    fileobj = firmware.file.storage.open(firmware.file.name, "rb")
+    first, last = byte_range if byte_range is not None else (0, size - 1)
+    length = max(0, last - first + 1)
+    fileobj = _open_bytes(firmware, first=first, last=last, whole=byte_range is None)
     if byte_range is None:
         response = FileResponse(fileobj, content_type="application/octet-stream")
-        response["Content-Length"] = str(size)
-        return _common_headers(response, firmware)
-    first, last = byte_range
-    fileobj.seek(first)
-    length = last - first + 1
-    response = StreamingHttpResponse(_RangeStream(fileobj, length), status=206, content_type="application/octet-stream")
+    else:
+        response = StreamingHttpResponse(
+            _RangeStream(fileobj, length), status=206, content_type="application/octet-stream"
+        )
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(length)
-    response["Content-Range"] = f"bytes {first}-{last}/{size}"
     return _common_headers(response, firmware)
+
+
+def _open_bytes(firmware: Firmware, *, first: int, last: int, whole: bool):
+    """A readable stream positioned at ``first``.
+
+    django-storages' S3File downloads the whole object before the first read; for a bucket we ask
+    S3 for just the bytes wanted (a ranged GET) and stream its body instead.
+    """
+    storage = firmware.file.storage
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None and hasattr(storage, "_normalize_name"):
+        params = {} if whole else {"Range": f"bytes={first}-{last}"}
+        return _S3Body(bucket.Object(storage._normalize_name(firmware.file.name)).get(**params)["Body"])
+    fileobj = storage.open(firmware.file.name, "rb")
+    if first:
+        fileobj.seek(first)
+    return fileobj
+
+
+class _S3Body:
+    """botocore's StreamingBody with only read/close, so FileResponse streams it as it comes."""
+
+    def __init__(self, body) -> None:
+        self.body = body
+
+    def read(self, size: int = -1) -> bytes:
+        return self.body.read(None if size is None or size < 0 else size)
+
+    def close(self) -> None:
+        self.body.close()
