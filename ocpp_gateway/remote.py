@@ -94,6 +94,11 @@ def build_request(command: Command, *, version: str):
         from firmware.dispatch import firmware_update_call
 
         return firmware_update_call(command, version=version)
+    if command.action.startswith("security_"):
+        # Issue 7: certificates, passwords and profile upgrades (certificates.remote builds them).
+        from certificates.remote import security_call
+
+        return security_call(command, version=version)
     if version == OcppVersion.V16:
         return _build_v16(command.action, params)
     if version == OcppVersion.V201:

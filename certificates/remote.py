@@ -1,0 +1,121 @@
+"""Security remote actions carried by the commands framework (Command rows, Celery, the consumer).
+
+``ocpp_gateway.remote.build_request`` hands every ``security_*`` command to ``security_call``; the
+outcome comes back through ``commands.services.command_finish`` to ``security_command_finished``.
+Payload limits follow the OCA schemas (the library validates each request before sending).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from ocpp.v16 import call as call16
+from ocpp.v201 import call as call201
+
+from stations.models import OcppVersion
+
+INSTALL_CA = "security_install_ca"
+CERTIFICATE_IDS = "security_certificate_ids"
+DELETE_CERTIFICATE = "security_delete_certificate"
+NETWORK_PROFILE = "security_network_profile"
+GET_PRIORITY = "security_get_priority"
+PASSWORD = "security_password"
+TRIGGER_CSR = "security_trigger_csr"
+ACTIONS = {INSTALL_CA, CERTIFICATE_IDS, DELETE_CERTIFICATE, NETWORK_PROFILE, GET_PRIORITY, PASSWORD, TRIGGER_CSR}
+
+# 1.6 Security Whitepaper CertificateUseEnumType vs 2.0.1 InstallCertificateUseEnumType.
+CA_TYPE = {OcppVersion.V16: "CentralSystemRootCertificate", OcppVersion.V201: "CSMSRootCertificate"}
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"switch-password-rotation:" + settings.SECRET_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret: str) -> str:
+    return _fernet().encrypt(secret.encode("utf-8")).decode("ascii")
+
+
+def unseal(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise ValueError("The new password can no longer be read (SECRET_KEY changed?): start a new rotation.") from None
+
+
+def security_call(command, *, version: str):
+    """The ``ocpp`` library request for a ``security_*`` command, built at send time."""
+    from certificates.services import ca_certificate_pem, password_rotation_request
+
+    action, p = command.action, command.parameters
+    v16 = version == OcppVersion.V16
+    if version not in (OcppVersion.V16, OcppVersion.V201):
+        raise ValueError(f"Unsupported OCPP version {version!r}.")
+    if action == INSTALL_CA:
+        # The PEM is read now, not stored in the command: the CA the platform serves today.
+        pem = ca_certificate_pem()
+        mod = call16 if v16 else call201
+        return mod.InstallCertificate(certificate_type=CA_TYPE[version], certificate=pem)
+    if action == CERTIFICATE_IDS:
+        if v16:
+            return call16.GetInstalledCertificateIds(certificate_type=p.get("certificate_type") or CA_TYPE[version])
+        types = p.get("certificate_types")
+        return call201.GetInstalledCertificateIds(certificate_type=types or None)
+    if action == DELETE_CERTIFICATE:
+        mod = call16 if v16 else call201
+        return mod.DeleteCertificate(certificate_hash_data=_snake(p["certificate_hash_data"]))
+    if action == PASSWORD:
+        from certificates.models import PasswordRotation
+
+        rotation = PasswordRotation.objects.select_related("station").get(pk=p["rotation_id"])
+        if not rotation.sealed_password:
+            raise ValueError("This password rotation is no longer pending.")
+        station = rotation.station
+        station.ocpp_version = version
+        name, payload = password_rotation_request(station=station, password=unseal(rotation.sealed_password))
+        if name == "ChangeConfiguration":
+            return call16.ChangeConfiguration(key=payload["key"], value=payload["value"])
+        data = payload["setVariableData"][0]
+        return call201.SetVariables(
+            set_variable_data=[
+                {"attribute_value": data["attributeValue"], "component": data["component"], "variable": data["variable"]}
+            ]
+        )
+    if action == TRIGGER_CSR:
+        if v16:
+            return call16.ExtendedTriggerMessage(requested_message="SignChargePointCertificate")
+        return call201.TriggerMessage(requested_message="SignChargingStationCertificate")
+    if v16:
+        raise ValueError(f"{action} exists only in OCPP 2.0.1.")
+    if action == GET_PRIORITY:
+        return call201.GetVariables(
+            get_variable_data=[
+                {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}
+            ]
+        )
+    if action == NETWORK_PROFILE:
+        return call201.SetNetworkProfile(
+            configuration_slot=p["slot"],
+            connection_data={
+                "ocpp_version": "OCPP20",
+                "ocpp_transport": "JSON",
+                "ocpp_csms_url": p["url"],
+                "message_timeout": settings.OCPP_CALL_TIMEOUT,
+                "security_profile": p["security_profile"],
+                "ocpp_interface": p.get("interface") or "Wired0",
+            },
+        )
+    raise ValueError(f"Unknown security action {action!r}.")
+
+
+def _snake(data: dict[str, Any]) -> dict[str, Any]:
+    names = {
+        "hashAlgorithm": "hash_algorithm",
+        "issuerNameHash": "issuer_name_hash",
+        "issuerKeyHash": "issuer_key_hash",
+        "serialNumber": "serial_number",
+    }
+    return {names.get(k, k): v for k, v in data.items()}
