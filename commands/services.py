@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -200,7 +203,11 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
             command_finish(command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,))
         else:
             try:
-                async_to_sync(_deliver)(command.pk, channel_name, timeout if wait else None)
+                if wait:
+                    _run_in_worker_loop(_deliver(command.pk, channel_name, timeout))
+                else:
+                    # Eager, inside daphne: run on daphne's own loop (the in-memory layer lives there).
+                    async_to_sync(_deliver)(command.pk, channel_name, None)
             except ChannelFull:
                 command_finish(
                     command=command,
@@ -212,11 +219,33 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
         # Sent by an earlier run of this task: the answer may still come within the call timeout.
         remaining = (command.sent_at + timedelta(seconds=timeout) - timezone.now()).total_seconds()
         if remaining > 0:
-            async_to_sync(_poll)(command.pk, remaining)
+            _run_in_worker_loop(_poll(command.pk, remaining))
     if wait:
         command_expire(command_id=command.pk)
     command.refresh_from_db()
     return command
+
+
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def _run_in_worker_loop(coroutine: Coroutine) -> None:
+    """Run on one long-lived event loop per worker process.
+
+    async_to_sync would start a loop per task, and channels-redis keeps its connections per loop:
+    each command would pay for new Redis connections. It also refuses receive() from two loops at
+    once, which a threads pool would do.
+    """
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid() or _loop.is_closed():
+            # After a fork (prefork pool) the parent's loop thread does not exist in the child.
+            _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
+            threading.Thread(target=_loop.run_forever, name="commands-channel-layer", daemon=True).start()
+        loop = _loop
+    asyncio.run_coroutine_threadsafe(coroutine, loop).result()
 
 
 async def _deliver(command_id: int, channel_name: str, wait_seconds: float | None) -> None:
