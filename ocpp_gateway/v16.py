@@ -13,6 +13,7 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action
 
 from certificates.gateway import CertificateHandlers16
+from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from sessions import services as sessions
@@ -134,11 +135,13 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
         # No vendor extensions are implemented (1.6 §5.6 / §6.12).
         return call_result.DataTransfer(status="UnknownVendorId")
 
-    # Status reports of firmware and diagnostics uploads: acknowledged; the message log keeps them.
     @on(Action.firmware_status_notification)
-    async def on_firmware_status_notification(self, **kwargs):
+    async def on_firmware_status_notification(self, status: str, **kwargs):
+        # 1.6 §4.5 has no requestId: the firmware app matches the station's update in progress.
+        await database_sync_to_async(firmware_status_notification)(station=self.consumer.station, status=status)
         return call_result.FirmwareStatusNotification()
 
+    # Status reports of diagnostics uploads: acknowledged; the message log keeps them.
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status_notification(self, **kwargs):
         return call_result.DiagnosticsStatusNotification()

@@ -14,6 +14,7 @@ from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import Action
 
 from certificates.gateway import CertificateHandlers201
+from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from sessions import services as sessions
@@ -130,11 +131,15 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
         # No vendor extensions are implemented (2.0.1 P01).
         return call_result.DataTransfer(status="UnknownVendorId")
 
-    # Status reports of firmware updates and log uploads: acknowledged; the message log keeps them.
     @on(Action.firmware_status_notification)
-    async def on_firmware_status_notification(self, **kwargs):
+    async def on_firmware_status_notification(self, status: str, request_id: int | None = None, **kwargs):
+        # 2.0.1 L01: requestId names the update (absent only for a triggered report while idle).
+        await database_sync_to_async(firmware_status_notification)(
+            station=self.consumer.station, status=status, request_id=request_id
+        )
         return call_result.FirmwareStatusNotification()
 
+    # Status reports of log uploads: acknowledged; the message log keeps them.
     @on(Action.log_status_notification)
     async def on_log_status_notification(self, **kwargs):
         return call_result.LogStatusNotification()
