@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.debug import sensitive_post_parameters
 
 from networks.admin_mixins import NetworkScopedAdmin
@@ -88,7 +89,7 @@ class StationAdmin(NetworkScopedAdmin):
     @admin.display(description="connection")
     def connection(self, obj: Station) -> str:
         if obj.connected:
-            return format_html('<span title="connected">● connected</span>')
+            return mark_safe('<span title="connected">● connected</span>')
         if obj.last_connection_error:
             return format_html('<span class="faulted" title="{}">offline</span>', obj.last_connection_error)
         return "offline"
