@@ -17,6 +17,8 @@ class CommandAction(models.TextChoices):
     REMOTE_STOP = "remote_stop", "Remote stop"
     CHANGE_AVAILABILITY = "change_availability", "Change availability"
     CLEAR_CACHE = "clear_cache", "Clear cache"
+    # Created by the firmware app (firmware.dispatch) with its own form and payloads, not by ACTION_FORMS.
+    UPDATE_FIRMWARE = "update_firmware", "Update firmware"
 
 
 class CommandStatus(models.TextChoices):

@@ -98,12 +98,17 @@ def command_finish(
     updated = Command.objects.filter(pk=command_id, status__in=from_statuses).update(
         status=status, error=error[:2000], result=result[:50], answer=answer, answered_at=timezone.now()
     )
-    if updated:
+    if not updated:
+        return False
+    action = command.action if isinstance(command, Command) else (
+        Command.objects.filter(pk=command_id).values_list("action", flat=True).first()
+    )
+    if action == CommandAction.UPDATE_FIRMWARE:
         # Issue 6: a firmware update follows the outcome of the command that carried it.
         from firmware.dispatch import firmware_command_finished
 
         firmware_command_finished(command_id=command_id)
-    return bool(updated)
+    return True
 
 
 # --- the consumer's side (ocpp_gateway.remote calls these through database_sync_to_async) ---
@@ -156,7 +161,7 @@ def command_error_record(*, command_id: int, status: str, error: str, answer: di
 
 
 def _result_word(action: str, answer: dict[str, Any]) -> str:
-    if action == "update_firmware" and not answer:
+    if action == CommandAction.UPDATE_FIRMWARE and not answer:
         return "Accepted"  # OCPP 1.6 UpdateFirmware.conf has no fields (§6.53): the station took it.
     if action == CommandAction.CHANGE_CONFIGURATION and "setVariableResult" in answer:
         results = answer["setVariableResult"]
@@ -288,10 +293,13 @@ def command_expire(*, command_id: int) -> None:
         status=CommandStatus.TIMED_OUT,
         error=f"No answer from the station within {settings.OCPP_CALL_TIMEOUT} s (the gateway lost the call).",
     )
-    Command.objects.filter(pk=command_id, status=CommandStatus.QUEUED, waiting_for_idle=False).update(
-        status=CommandStatus.STATION_OFFLINE,
-        error=f"{OFFLINE_ERROR}: no gateway took the command (the station's connection went away).",
-    )
+    if Command.objects.filter(pk=command_id, status=CommandStatus.QUEUED, waiting_for_idle=False).exists():
+        command_finish(
+            command=command_id,
+            status=CommandStatus.STATION_OFFLINE,
+            error=f"{OFFLINE_ERROR}: no gateway took the command (the station's connection went away).",
+            from_statuses=(CommandStatus.QUEUED,),
+        )
 
 
 # --- hooks for the sessions and gateway code ---

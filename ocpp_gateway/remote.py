@@ -89,7 +89,7 @@ async def _call(consumer, command: Command) -> None:
 def build_request(command: Command, *, version: str):
     """The ``ocpp`` library payload for ``command`` in the station's OCPP version."""
     params = command.parameters
-    if command.action == "update_firmware":
+    if command.action == CommandAction.UPDATE_FIRMWARE:
         # Issue 6: the firmware app stores both versions' UpdateFirmware payloads, signed link included.
         from firmware.dispatch import firmware_update_call
 
