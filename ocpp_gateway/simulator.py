@@ -46,6 +46,8 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
 
+from firmware.simulation import FirmwareUpdateMixin
+
 logger = logging.getLogger("ocpp_gateway.simulator")
 
 SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
@@ -494,7 +496,8 @@ def _log_failure(task: asyncio.Task) -> None:
 # ============================================================================================
 
 
-class Station16(SimulatedStation, ChargePoint16):
+# FirmwareUpdateMixin (firmware app, issue 6): UpdateFirmware → download, check, install, reboot.
+class Station16(FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
     ocpp_version = "1.6"
     reset_stop_reason = "SoftReset"
 
@@ -793,7 +796,7 @@ class Variable:
         return (self.component, self.evse, self.connector, self.name, self.instance)
 
 
-class Station201(SimulatedStation, ChargePoint201):
+class Station201(FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"
     report_part_size = 10

@@ -15,22 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from firmware.simulation import FirmwareUpdateMixin, simulated_firmware_image
-from ocpp_gateway.simulator import Station16, Station201
+from firmware.simulation import simulated_firmware_image
+from ocpp_gateway.simulator import make_station
 from tests.servers import Platform, free_port, station_password, unique_identity, until
 
 pytestmark = pytest.mark.e2e
 
 
-class FirmwareStation16(FirmwareUpdateMixin, Station16):
-    pass
-
-
-class FirmwareStation201(FirmwareUpdateMixin, Station201):
-    pass
-
-
-STATIONS = {"1.6": FirmwareStation16, "2.0.1": FirmwareStation201}
 NETWORK = "Firmware E2E"
 
 
@@ -84,7 +75,8 @@ def upload(platform: Platform, *, image: bytes, version: str, filename: str) -> 
 async def run_update(platform: Platform, ocpp_version: str, *, firmware_id: int, cut_at: int | None = None, retries: int = 0):
     identity, password = unique_identity(f"FW{ocpp_version.replace('.', '')}"), station_password()
     platform.api.create_station(identity=identity, password=password, network=NETWORK)
-    station = STATIONS[ocpp_version](
+    station = make_station(
+        ocpp_version,
         identity=identity, password=password, url=platform.ocpp_url, firmware_version="1.0.0", vendor="Switch", model="SimCharger"
     )
     station.firmware_cut_first_download_at = cut_at
