@@ -142,18 +142,19 @@ def command_start(*, command_id: int, station_id: int, ocpp_version: str) -> Com
     return command
 
 
-def command_answer_record(*, command_id: int, answer: dict[str, Any]) -> Command | None:
-    """Record the station's CALLRESULT; a change it accepted updates the stored configuration."""
-    command = Command.objects.select_related("station").get(pk=command_id)
+def command_answer_record(*, command: Command, answer: dict[str, Any]) -> bool:
+    """Record the station's CALLRESULT for ``command`` (as ``command_start`` returned it).
+
+    A configuration change the station accepted updates the stored value in the same transaction.
+    """
     result = _result_word(command.action, answer)
     status = CommandStatus.ACCEPTED if result in ACCEPTING_RESULTS else CommandStatus.REJECTED
     with transaction.atomic():
         if not command_finish(command=command, status=status, result=result, answer=answer):
-            return None
+            return False
         if status == CommandStatus.ACCEPTED and command.action == CommandAction.CHANGE_CONFIGURATION:
             _configuration_store(station=command.station, parameters=command.parameters)
-    command.refresh_from_db()
-    return command
+    return True
 
 
 def command_error_record(*, command_id: int, status: str, error: str, answer: dict[str, Any] | None = None) -> bool:

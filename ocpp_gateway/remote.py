@@ -83,7 +83,7 @@ async def _call(consumer, command: Command) -> None:
         await record_error(command_id=command.pk, status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     else:
         answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
-        await database_sync_to_async(command_answer_record)(command_id=command.pk, answer=answer)
+        await database_sync_to_async(command_answer_record)(command=command, answer=answer)
 
 
 def build_request(command: Command, *, version: str):
