@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Networks, locations, charging stations, sessions, firmware and remote actions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"FirmwareStatusEnum": "firmware.models.FirmwareStatus"},
 }
 
 LOGGING = {
