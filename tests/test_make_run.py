@@ -13,13 +13,12 @@ import asyncio
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.servers import REPO_ROOT, AdminBrowser, HttpClient, ServerProcess, free_port, simulated_station, wait_for
-
-pytestmark = pytest.mark.e2e
 
 # Installing requirements into an empty venv without a pip cache (CI) can take a few minutes.
 INSTALL_TIMEOUT = 600
@@ -45,6 +44,7 @@ def make_run(clone: Path, env: dict[str, str], log_dir: Path, name: str) -> Serv
     return process
 
 
+@pytest.mark.e2e
 def test_make_run_on_a_fresh_checkout_serves_admin_api_and_ocpp(tmp_path):
     clone = tmp_path / "switch"
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True, timeout=120)
@@ -99,3 +99,30 @@ def test_make_run_on_a_fresh_checkout_serves_admin_api_and_ocpp(tmp_path):
         AdminBrowser(base).login("admin", password)
     finally:
         server.stop(timeout=10)
+
+
+# Runs `manage.py serve` through daphne's own command line parsing and stops where daphne would
+# bind, printing the server it built: an unlimited websocket timeout cannot be observed in a test
+# (daphne's default closes after 24 h), so the test checks what daphne was told.
+SERVE_AND_SHOW = """
+import sys
+from daphne.server import Server
+Server.run = lambda self: print("DAPHNE", self.endpoints, self.websocket_timeout, type(self.application).__name__)
+sys.argv = ["manage.py", "serve", "--host", "127.0.0.1", "--port", sys.argv[1]]
+exec(open("manage.py").read())
+"""
+
+
+def test_serve_runs_daphne_on_the_given_address_without_websocket_timeout(tmp_path):
+    env = {**os.environ, "VAR_DIR": str(tmp_path / "var")}
+    result = subprocess.run([sys.executable, "-c", SERVE_AND_SHOW, "8123"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert "DAPHNE ['tcp:port=8123:interface=127.0.0.1'] -1 ProtocolTypeRouter" in result.stdout, result.stderr
+
+
+def test_makefile_passes_host_and_port_to_serve():
+    dry_run = subprocess.run(["make", "-n", "run", "HOST=0.0.0.0", "PORT=9001"], cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+    assert ".venv/bin/python manage.py serve --host 0.0.0.0 --port 9001" in dry_run
+    assert ".venv/bin/python manage.py ensure_account_admin" in dry_run
+    assert dry_run.index("migrate --noinput") < dry_run.index("ensure_account_admin") < dry_run.index("serve")
