@@ -148,7 +148,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.warning("Refused a connection with an invalid identity %r", self.identity[:60])
             await self.close()
             return
-        result = await database_sync_to_async(station_authenticate)(
+        # Off the shared database thread: PBKDF2 takes ~15 ms (it releases the GIL) and a reconnect
+        # storm must not queue every other station's database work behind the hashing.
+        result = await database_sync_to_async(station_authenticate, thread_sensitive=False)(
             identity=self.identity,
             headers=self.scope.get("headers", []),
             client_address=self._client_address(),

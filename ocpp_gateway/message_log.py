@@ -10,6 +10,7 @@ import asyncio
 import atexit
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5
 FLUSH_SIZE = 500
+
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocpp-message-log")
 
 # (station_id, direction, message_type, action, unique_id, payload, note, time)
 Row = tuple[int, str, int | None, str, str, Any, str, datetime]
@@ -99,7 +102,9 @@ class MessageBuffer:
     async def flush(self) -> int:
         rows = self._take()
         if rows:
-            await database_sync_to_async(_write)(rows)
+            # Its own thread: a bulk INSERT must not hold up the handlers' database work, which
+            # shares the one thread-sensitive executor; one writer keeps batches in order.
+            await database_sync_to_async(_write, thread_sensitive=False, executor=_writer)(rows)
         return len(rows)
 
     def flush_sync(self) -> int:

@@ -16,6 +16,7 @@ outstanding request at a time. What it does not do, and this module adds:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import re
@@ -232,6 +233,16 @@ class GatewayChargePoint:
     """Mixed in before ocpp.v16.ChargePoint / ocpp.v201.ChargePoint."""
 
     _ocpp_version: str
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # The library calls inspect.signature() on the handler for every frame; through the
+        # @on/@after wrappers that costs more than the schema validation. Computed once here.
+        for name in dir(cls):
+            func = getattr(cls, name, None)
+            if callable(func) and (hasattr(func, "_on_action") or hasattr(func, "_after_action")):
+                if "__signature__" not in vars(func):
+                    func.__signature__ = inspect.signature(func)
 
     def __init__(self, identity: str, consumer: OcppConsumer, *, response_timeout: int) -> None:
         super().__init__(identity, Connection(consumer), response_timeout=response_timeout)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from locations.models import Location
@@ -160,14 +161,18 @@ def station_status_notify(
         "vendor_error_code": (vendor_error_code or "")[:50],
         "status_at": at,
     }
+    evses = EVSE.objects.filter(station=station, evse_id=evse_id)
+    # The steady state (rows exist) is two UPDATEs in one transaction: status frames are frequent.
     with transaction.atomic():
-        evse, _ = EVSE.objects.get_or_create(station=station, evse_id=evse_id)
         if connector_id is None:
-            EVSE.objects.filter(pk=evse.pk).update(**fields)
+            if not evses.update(**fields):
+                EVSE.objects.create(station=station, evse_id=evse_id, **fields)
             return
-        Connector.objects.update_or_create(evse=evse, connector_id=connector_id, defaults=fields)
-        if evse.connectors.count() == 1:
-            EVSE.objects.filter(pk=evse.pk).update(**fields)
+        if not Connector.objects.filter(evse__in=evses, connector_id=connector_id).update(**fields):
+            evse, _ = EVSE.objects.get_or_create(station=station, evse_id=evse_id)
+            Connector.objects.create(evse=evse, connector_id=connector_id, **fields)
+        others = Connector.objects.filter(evse=OuterRef("pk")).exclude(connector_id=connector_id)
+        evses.filter(~Exists(others)).update(**fields)
 
 
 def station_configuration_store(*, station: Station, keys: list[dict[str, Any]]) -> int:

@@ -1,0 +1,73 @@
+"""Garbage-collector tuning for the gateway process (`manage.py serve`).
+
+Thousands of connected stations make a large, long-lived heap (consumers, ChargePoints, daphne
+protocol objects). Python's full (generation 2) collections walk all of it, and those pauses are
+the latency tail: measured with 5,000 stations, p99 about 770 ms with default settings and about
+28 ms with collection off (docs/ocpp-field-notes). Collection stays on; instead:
+
+- everything alive once start-up is done is frozen (gc.freeze: moved to a permanent generation
+  the collector never walks),
+- every FREEZE_EVERY seconds the young generations are collected and the survivors (new
+  connections) frozen too, so full collections only ever walk what is recent,
+- every UNFREEZE_EVERY seconds one full collection over everything reclaims cycles that died
+  after being frozen (stations that disconnected), then freezes again,
+- the young-generation threshold is raised so a burst of frames does not trigger a collection
+  every few hundred allocations.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+
+logger = logging.getLogger(__name__)
+
+THRESHOLDS = (50_000, 20, 20)
+FREEZE_EVERY = 60.0
+UNFREEZE_EVERY = 3600.0
+
+
+def warm_up() -> None:
+    """Load what every connection will use, so it is allocated (and frozen) before stations arrive."""
+    from ocpp import messages
+    from ocpp.v16.enums import Action as Action16
+    from ocpp.v201.enums import Action as Action201
+
+    import ocpp_gateway.v16  # noqa: F401
+    import ocpp_gateway.v201  # noqa: F401
+    import switchplatform.asgi  # noqa: F401
+
+    for version, actions in (("1.6", Action16), ("2.0.1", Action201)):
+        for action in actions:
+            for message_type in (messages.MessageType.Call, messages.MessageType.CallResult):
+                try:
+                    messages.get_validator(message_type, action.value, version)
+                except (OSError, ValueError):
+                    pass
+
+
+def _maintain(stop: threading.Event) -> None:
+    last_full = time.monotonic()
+    while not stop.wait(FREEZE_EVERY):
+        started = time.monotonic()
+        if started - last_full >= UNFREEZE_EVERY:
+            gc.unfreeze()
+            collected = gc.collect()
+            last_full = started
+            logger.info("gc: full collection reclaimed %d objects in %.0f ms", collected, (time.monotonic() - started) * 1000)
+        else:
+            gc.collect(1)
+        gc.freeze()
+
+
+def tune(*, warm: bool = True) -> threading.Event:
+    """Call once, after Django is set up and before serving. Returns an event that stops the upkeep."""
+    if warm:
+        warm_up()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
+    stop = threading.Event()
+    threading.Thread(target=_maintain, args=(stop,), name="gc-upkeep", daemon=True).start()
+    return stop
