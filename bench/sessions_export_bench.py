@@ -105,6 +105,12 @@ def seed(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> flo
     db = sqlite3.connect(db_path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
+    # Build the indexes once after the insert (a sort each) rather than row by row.
+    indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'charging_sessions_session' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        db.execute(f'DROP INDEX "{name}"')
     columns = [
         "network_id", "location_id", "station_id", "ocpp_version", "transaction_id", "evse_id", "connector_id",
         "id_token", "id_token_type", "authorization_status", "status", "started_at", "ended_at", "meter_start_wh",
@@ -137,6 +143,8 @@ def seed(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> flo
             batch.clear()
     if batch:
         db.executemany(sql, batch)
+    for _, sql in indexes:
+        db.execute(sql)
     db.commit()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute("ANALYZE")

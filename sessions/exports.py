@@ -8,12 +8,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+from itertools import islice
 from typing import IO, Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import QuerySet
+from django.db.models import CharField, Func, IntegerField, QuerySet
 from django.http import StreamingHttpResponse
 
 # The file's columns, in order (documented in README.md), and the database values they come from.
@@ -35,75 +35,126 @@ HEADER = [
     "peak_power_kw",
     "stop_reason",
 ]
-LOOKUPS = [
-    "id",
-    "network__name",
-    "location__name",
-    "station__identity",
-    "evse_id",
-    "connector_id",
-    "ocpp_version",
-    "transaction_id",
-    "id_token",
-    "status",
-    "started_at",
-    "ended_at",
-    "energy_wh",
-    "peak_power_w",
-    "stop_reason",
-]
-# Rows fetched per database round trip; bytes per chunk handed to the HTTP server or file.
+# Rows fetched per database round trip (and formatted per csv.writerows call); bytes per chunk
+# handed to the HTTP server or file.
 ROWS_PER_FETCH = 2000
 CHUNK_BYTES = 64 * 1024
 # A spreadsheet runs a cell starting with these as a formula (CSV injection, OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_START)
 
 
 def escape_cell(value: str | None) -> str:
     """Text cells only: prefix a quote so a spreadsheet shows `=cmd()` instead of running it."""
     if not value:
         return ""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return "'" + value if value[0] in _FORMULA_FIRST else value
 
 
-def iso_utc(value: datetime | None) -> str:
-    # Django hands back aware UTC datetimes (USE_TZ, connection in UTC); whole seconds are enough.
-    if value is None:
-        return ""
-    return value.isoformat(timespec="seconds")[:19] + "Z"
+class IsoUtc(Func):
+    """A datetime as ISO 8601 UTC text with whole seconds, formatted by the database.
+
+    Profiling a million rows showed Django's datetime converters plus isoformat() as half the
+    export's time; the database does it for free while reading the row.
+    """
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _kilo(value: float | None) -> str:
-    # Python's float formatting ignores the locale: always a dot decimal separator.
-    return "" if value is None else f"{value / 1000:.3f}"
+class SecondsBetween(Func):
+    """Whole seconds from the first datetime to the second (NULL if either is NULL)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def get_db_converters(self, connection):
+        # Both databases already return an int (CAST / ::bigint); Django's int() converter would be
+        # the only per-row Python call left on the export's fetch path.
+        return []
+
+    def as_sqlite(self, compiler, connection, **extra):
+        first, second = (compiler.compile(e) for e in self.get_source_expressions())
+        return (
+            f"(CAST(strftime('%%s', {second[0]}) AS INTEGER) - CAST(strftime('%%s', {first[0]}) AS INTEGER))",
+            [*second[1], *first[1]],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        first, second = (compiler.compile(e) for e in self.get_source_expressions())
+        return (
+            f"EXTRACT(EPOCH FROM date_trunc('second', {second[0]}) - date_trunc('second', {first[0]}))::bigint",
+            [*second[1], *first[1]],
+        )
 
 
-def format_row(row: tuple[Any, ...]) -> list[Any]:
-    (pk, network, location, station, evse, connector, version, tx, token, status, started, ended, wh, peak, reason) = row
+def _columns():
     return [
-        pk,
-        escape_cell(network),
-        escape_cell(location),
-        escape_cell(station),
-        "" if evse is None else evse,
-        "" if connector is None else connector,
-        version,
-        escape_cell(tx),
-        escape_cell(token),
-        status,
-        iso_utc(started),
-        iso_utc(ended),
-        "" if ended is None else int((ended - started).total_seconds()),
-        _kilo(wh),
-        _kilo(peak),
-        escape_cell(reason),
+        "id",
+        "network_id",
+        "location_id",
+        "station_id",
+        "evse_id",
+        "connector_id",
+        "ocpp_version",
+        "transaction_id",
+        "id_token",
+        "status",
+        IsoUtc("started_at"),
+        IsoUtc("ended_at"),
+        SecondsBetween("started_at", "ended_at"),
+        "energy_wh",
+        "peak_power_w",
+        "stop_reason",
     ]
 
 
-def export_rows(queryset: QuerySet) -> Iterator[tuple[Any, ...]]:
-    # values_list + iterator: plain tuples fetched in chunks (a server-side cursor on PostgreSQL),
-    # never a model instance or the whole result in memory.
-    return queryset.values_list(*LOOKUPS).iterator(chunk_size=ROWS_PER_FETCH)
+def _escaped_names(queryset) -> dict[int, str]:
+    return {pk: escape_cell(name) for pk, name in queryset.iterator(chunk_size=ROWS_PER_FETCH)}
+
+
+def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
+    """The file's rows (header excluded), formatted, from the database in chunks.
+
+    values_list + iterator: plain tuples fetched ROWS_PER_FETCH at a time (a server-side cursor on
+    PostgreSQL), never a model instance or the whole result in memory. Network, location and
+    station names come from small id → name maps instead of three joins per row.
+    """
+    from locations.models import Location
+    from networks.models import Network
+    from stations.models import Station
+
+    networks = _escaped_names(Network.objects.values_list("id", "name"))
+    locations = _escaped_names(Location.objects.values_list("id", "name"))
+    stations = _escaped_names(Station.objects.values_list("id", "identity"))
+    esc = escape_cell
+    for (pk, network, location, station, evse, connector, version, tx, token, status, started, ended, seconds, wh, peak,
+         reason) in queryset.values_list(*_columns()).iterator(chunk_size=ROWS_PER_FETCH):
+        # Python's float formatting ignores the locale: always a dot decimal separator. csv writes None as "".
+        yield [
+            pk,
+            networks.get(network, ""),
+            locations.get(location, ""),
+            stations.get(station, ""),
+            evse,
+            connector,
+            version,
+            esc(tx),
+            esc(token),
+            status,
+            started,
+            ended,
+            seconds,
+            f"{wh / 1000:.3f}",
+            None if peak is None else f"{peak / 1000:.3f}",
+            esc(reason),
+        ]
 
 
 def csv_chunks(
@@ -113,16 +164,18 @@ def csv_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    count = 0
-    for row in export_rows(queryset):
-        writer.writerow(format_row(row))
-        count += 1
+    rows = export_rows(queryset)
+    count = reported = 0
+    while batch := list(islice(rows, ROWS_PER_FETCH)):
+        writer.writerows(batch)
+        count += len(batch)
         if buffer.tell() >= CHUNK_BYTES:
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()
-        if on_rows is not None and count % every == 0:
+        if on_rows is not None and count - reported >= every:
             on_rows(count)
+            reported = count
     yield buffer.getvalue().encode()
     if on_rows is not None:
         on_rows(count)

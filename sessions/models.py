@@ -89,8 +89,9 @@ class Session(models.Model):
         ]
         indexes = [
             # The list, its filters and exports: newest first within a network.
-            models.Index(fields=["network", "-started_at"], name="session_network_started"),
-            models.Index(fields=["-started_at"], name="session_started"),
+            # (id breaks ties in the ordering, so the export streams in index order without a sort).
+            models.Index(fields=["network", "-started_at", "-id"], name="session_network_started_id"),
+            models.Index(fields=["-started_at", "-id"], name="session_started_id"),
             # MeterValues without a transactionId find the running session on the connector.
             models.Index(fields=["station", "evse_id", "status"], name="session_station_evse_status"),
         ]
