@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from ocpp.charge_point import camel_to_snake_case
 
+from commands.models import CommandAction
 from firmware.models import FirmwareStatus, FirmwareUpdate
 from firmware.services import (
     firmware_update_answer,
@@ -28,7 +29,7 @@ from stations.models import OcppVersion
 
 logger = logging.getLogger(__name__)
 
-ACTION = "update_firmware"
+ACTION = CommandAction.UPDATE_FIRMWARE
 
 
 def firmware_update_dispatch(*, update: FirmwareUpdate) -> None:

@@ -25,21 +25,39 @@ pytestmark = pytest.mark.e2e
 NETWORK = "Firmware E2E"
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Iterator[Platform]:
+def firmware_platform(root: Path, *, redis_url: str | None = None) -> Platform:
     port = free_port()
     instance = Platform.create(
-        tmp_path_factory.mktemp("firmware"),
+        root,
         port=port,
+        redis_url=redis_url,
         env={
             # The links must name the daphne the stations reach.
             "FIRMWARE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "OCPP_AUTH_FAILURES_PER_MINUTE": "10000",
         },
     )
+    instance.start_daphne()
+    instance.api.ensure_network(NETWORK)
+    return instance
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory) -> Iterator[Platform]:
+    """The embedded defaults: in-memory channel layer, Celery tasks in-process."""
+    instance = firmware_platform(tmp_path_factory.mktemp("firmware"))
     try:
-        instance.start_daphne()
-        instance.api.ensure_network(NETWORK)
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_cluster(tmp_path_factory, redis_server) -> Iterator[Platform]:
+    """Redis channel layer and broker, UpdateFirmware delivered by a separate Celery worker."""
+    instance = firmware_platform(tmp_path_factory.mktemp("firmware-redis"), redis_url=redis_server.url())
+    try:
+        instance.start_worker()
         yield instance
     finally:
         instance.stop()
@@ -160,3 +178,15 @@ async def test_a_corrupted_image_fails_the_download_and_shows_red(platform):
     assert platform.api.station(identity)["firmware_version"] == "1.0.0"
     page = platform.admin().page(f"/admin/firmware/firmwareupdate/{update['id']}/change/")
     assert '<span class="equipment faulted">DownloadFailed</span>' in page
+
+
+async def test_an_update_through_the_celery_worker_and_redis(redis_cluster):
+    image = simulated_firmware_image("4.0.0", size=20_000)
+    firmware = upload(redis_cluster, image=image, version="4.0.0", filename="sim-4.0.0.bin")
+    station, identity, update, final, installed = await run_update(redis_cluster, "2.0.1", firmware_id=firmware["id"])
+    assert installed is True
+    assert final["status"] == "Installed"
+    statuses = [e["status"] for e in final["timeline"]]
+    # The answer and the first notification race through the consumer; both are on the timeline.
+    assert statuses[0] == "Requested" and "Accepted" in statuses and statuses[-1] == "Installed"
+    await redis_cluster.api.station_when(identity, lambda s: s["firmware_version"] == "4.0.0", what="new version")
