@@ -19,6 +19,13 @@ identity_validator = RegexValidator(
     "Use 1 to 48 letters, digits, '.', '_', '~' or '-' (no spaces, no ':').",
 )
 
+
+def validate_identity_segment(identity: str) -> None:
+    """'.' and '..' pass the pattern but are dot-segments: URL normalisation (RFC 3986 §5.2.4) removes them."""
+    if identity and set(identity) == {"."}:
+        raise ValidationError({"identity": "An identity of only dots is not a usable URL path segment."})
+
+
 STATION_PASSWORD_HASHER = "station_pbkdf2_sha256"
 PASSWORD_MIN_LENGTH = 16
 PASSWORD_MAX_LENGTH = 40
@@ -126,6 +133,7 @@ class Station(models.Model):
         return f"{self.name} ({self.identity})"
 
     def clean(self) -> None:
+        validate_identity_segment(self.identity)
         if self.location_id and self.network_id and self.location.network_id != self.network_id:
             raise ValidationError({"location": "The location must be in the station's network."})
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from locations.models import Location
 from networks.api import ScopedRelatedField, WritableNetworkField
-from stations.models import EVSE, Connector, Station, validate_station_password
+from stations.models import EVSE, Connector, Station, validate_identity_segment, validate_station_password
 from stations.services import station_connection_details, station_connection_url, station_create
 
 
@@ -85,6 +85,13 @@ class StationSerializer(serializers.ModelSerializer):
 
     def get_connection_url(self, obj: Station) -> str:
         return station_connection_url(station=obj)
+
+    def validate_identity(self, value: str) -> str:
+        try:
+            validate_identity_segment(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["identity"]) from None
+        return value
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):

@@ -42,6 +42,7 @@ def test_add_form_asks_for_name_identity_password_and_location(client, operator_
     ("CP:1", "no &#x27;:&#x27;"),
     ("A" * 49, "at most 48 characters"),
     ("CP 1", "no spaces"),
+    ("..", "only dots"),
 ])
 def test_add_form_explains_a_bad_identity(client, operator_a, network_a, identity, message):
     client.force_login(operator_a)

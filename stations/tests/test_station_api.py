@@ -70,7 +70,7 @@ def test_create_and_retrieve_update_delete_by_identity(api, network_a, identity)
 
 @pytest.mark.parametrize(
     "identity",
-    ["A" * 49, "CP:0001", "CP 0001", "CP/0001", "CP%2F0001", "CP?1", "Ünïcode", "", "CP#1"],
+    ["A" * 49, "CP:0001", "CP 0001", "CP/0001", "CP%2F0001", "CP?1", "Ünïcode", "", "CP#1", ".", ".."],
 )
 def test_identities_that_do_not_fit_in_a_url_are_refused(api, network_a, identity):
     response = api.post("/api/charging_stations/", {"network": "Network A", "identity": identity,
