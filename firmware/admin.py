@@ -203,7 +203,8 @@ class FirmwareUpdateEventInline(admin.TabularInline):
 @admin.register(FirmwareUpdate)
 class FirmwareUpdateAdmin(NetworkScopedAdmin):
     list_display = ["station", "firmware", "request_id", "status_display", "status_info", "created_at", "status_at", "requested_by"]
-    list_filter = ["status", "station__network"]
+    # Only the networks of the rows shown: a member must not read other networks' names here.
+    list_filter = ["status", ("station__network", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["station__identity", "station__name", "firmware__version"]
     list_select_related = ["station", "firmware", "requested_by"]
     fields = [

@@ -145,6 +145,7 @@ def test_admin_firmware_list(client, operator_a, operator_b, firmware_a, firmwar
     client.force_login(operator_a)
     page = client.get("/admin/firmware/firmware/").content.decode()
     assert "9.9.9" not in page and "2.0.0" in page and "3.0.0" in page
+    assert "Network B" not in page
     assert client.get(f"/admin/firmware/firmware/{firmware_b.pk}/change/").status_code == 404
     assert client.get(f"/admin/firmware/firmware/{firmware_b.pk}/download/").status_code == 404
     download = client.get(f"/admin/firmware/firmware/{firmware_a.pk}/download/")
@@ -216,5 +217,7 @@ def test_admin_updates_list_and_timeline(client, operator_a, operator_b, update_
     client.force_login(operator_a)
     page = client.get("/admin/firmware/firmwareupdate/").content.decode()
     assert "CP-A-1" in page and "CP-B-1" not in page
+    assert "Network A" in page and "Network B" not in page
+    assert client.get(f"/admin/firmware/firmwareupdate/?station__id__exact={update_a.station_id}").status_code == 200
     assert client.get(f"/admin/firmware/firmwareupdate/{update_b.pk}/change/").status_code == 404
     assert client.get(f"/admin/firmware/firmwareupdate/{update_a.pk}/change/").status_code == 200
