@@ -102,7 +102,6 @@ async def screenshot(page: Page, name: str) -> None:
 async def test_onboarding_a_station_until_it_shows_onboarded(console):
     identity, password = unique_identity("ONB"), station_password()
     async with browser_page(console) as page:
-        await screenshot(page, "dashboard")
         await page.goto("/console/stations/")
         await page.click("#add-charger")
         await page.select_option("#id_network", label="Console A")
@@ -155,6 +154,7 @@ async def test_a_fault_turns_red_on_the_station_page(console):
             await screenshot(page, "station-faulted")
             await page.goto("/console/")
             await expect(page.locator("#faults")).to_contain_text("GroundFailure")
+            await screenshot(page, "dashboard")
             await page.goto("/console/stations/?status=faulted")
             await expect(page.locator(f'tr[data-identity="{identity}"] span.equipment.cat-faulted')).to_have_attribute(
                 "title", re.compile("GroundFailure")
@@ -262,8 +262,33 @@ async def test_a_charged_session_is_listed_downloaded_exported_and_charted(conso
 
         await rows.first.locator("a").first.click()
         await expect(page.locator("#session-chart")).to_be_visible()
+        await page.wait_for_function("() => window.Chart && Chart.getChart('session-chart')")
         points = await page.evaluate(
             "() => Chart.getChart('session-chart').data.datasets.map((d) => d.data.filter((v) => v !== null).length)"
         )
         assert points[0] >= 3 and points[1] >= 3, points
         await screenshot(page, "session-chart")
+
+
+async def test_creating_a_location_by_dropping_the_pin_on_the_map(console):
+    name = f"Pinned {unique_identity('L')}"
+    async with browser_page(console) as page:
+        await page.goto("/console/locations/")
+        await page.click("#create-location")
+        await page.select_option("#id_network", label="Console A")
+        await page.fill("#id_name", name)
+        await page.select_option("#id_country", value="NL")
+        # Typed coordinates move the pin there; a click on the map moves pin and fields together.
+        await page.fill("#id_latitude", "52.370000")
+        await page.fill("#id_longitude", "4.890000")
+        await page.press("#id_longitude", "Tab")
+        await expect(page.locator("#map .leaflet-marker-icon")).to_have_count(1)
+        box = await page.locator("#map").bounding_box()
+        await page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+        latitude = await page.input_value("#id_latitude")
+        longitude = await page.input_value("#id_longitude")
+        assert abs(float(latitude) - 52.37) < 0.05 and float(longitude) > 4.89, (latitude, longitude)
+        await screenshot(page, "location-form")
+        await page.click("#location-form input[type=submit]")
+        await expect(page.locator("h1")).to_have_text(name)
+        await expect(page.locator(".object-tools-row")).to_contain_text(f"{float(latitude):.6f}")

@@ -175,11 +175,18 @@ def test_admin_list_filtered_for_a_station(client, operator_a, operator_b, stati
     assert fits and anything
 
 
-def test_station_page_links_to_firmware(client, operator_a, station_a):
+def test_station_page_links_to_firmware_and_shows_its_updates(client, operator_a, station_a, firmware_a):
+    from firmware.services import firmware_status_notification
+
+    [update] = firmware_update_request(stations=[station_a], firmware=firmware_a, send=False)
+    firmware_status_notification(station=station_a, status="DownloadFailed", request_id=update.request_id)
     client.force_login(operator_a)
     page = client.get(f"/admin/stations/station/{station_a.pk}/change/").content.decode()
     assert f'href="/admin/firmware/firmware/?station={station_a.pk}"' in page
     assert f'href="/admin/firmware/firmwareupdate/start/?ids={station_a.pk}"' in page
+    assert 'id="station-firmware"' in page
+    assert f'href="/admin/firmware/firmwareupdate/{update.pk}/change/"' in page
+    assert '<span class="equipment faulted">DownloadFailed</span>' in page
 
 
 def test_station_list_action_and_update_form(client, operator_a, operator_b, viewer_a, station_a, station_b, firmware_a, firmware_b):
