@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import time
 from collections.abc import Iterator
 
@@ -253,3 +254,40 @@ async def test_the_station_action_command_prints_the_stations_answer(cluster):
         )
         assert refused.returncode == 1
         assert "connector_id: Ensure this value is greater than or equal to 1." in refused.stderr
+
+
+async def test_a_worker_that_dies_mid_task_loses_nothing_and_sends_nothing_twice(tmp_path_factory, redis_server):
+    # The broker hands an unacknowledged task to another worker after CELERY_VISIBILITY_TIMEOUT seconds.
+    platform = RedisPlatform.create(
+        tmp_path_factory.mktemp("worker-death"),
+        redis_url=redis_server.url(),
+        env={"OCPP_CALL_TIMEOUT": "30", "CELERY_VISIBILITY_TIMEOUT": "2"},
+    )
+    raw = None
+    try:
+        platform.start_daphne()
+        worker = platform.start_worker()
+        identity, password = unique_identity("DIE"), station_password()
+        platform.api.create_station(identity=identity, password=password, network=platform.api.ensure_network("E2E")["name"])
+        raw = await RawStation.open(platform.ocpp_url, identity=identity, password=password)
+        await asyncio.to_thread(wait_for, lambda: platform.api.station(identity)["connected"], timeout=10, what="online")
+        sent = await act(platform.api, identity, "clear_cache")
+        frame = await raw.recv(timeout=10)
+        assert frame[2] == "ClearCache"
+        # The task now waits for the station's answer: kill its worker outright.
+        worker.signal(signal.SIGKILL)
+        await asyncio.to_thread(wait_for, lambda: not worker.is_running(), timeout=10, what="the worker gone")
+        await asyncio.sleep(2.5)
+        replacement = await asyncio.to_thread(platform.start_worker)
+        await asyncio.to_thread(replacement.wait_for_output, r"command_execute\[[^\]]+\] received", timeout=30)
+        with pytest.raises(asyncio.TimeoutError):
+            await raw.recv(timeout=1.5)  # the redelivered task does not send the command again
+        await raw.send([3, frame[1], {"status": "Accepted"}])
+        done = await outcome(platform.api, sent["id"])
+        assert (done["status"], done["result"]) == ("accepted", "Accepted")
+        # ... and it ends once the answer is recorded.
+        await asyncio.to_thread(replacement.wait_for_output, r"command_execute\[[^\]]+\] succeeded", timeout=15)
+    finally:
+        if raw is not None:
+            await raw.close()
+        platform.stop()
