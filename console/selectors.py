@@ -403,16 +403,6 @@ FIRMWARE_PROGRESS = {
 }
 
 
-def station_firmware_updates(*, user, station: Station) -> QuerySet[FirmwareUpdate]:
-    return (
-        FirmwareUpdate.objects.for_user(user)
-        .filter(station=station)
-        .select_related("firmware", "requested_by")
-        .prefetch_related("events")
-        .order_by("-created_at", "-id")
-    )
-
-
 def firmware_progress(update: FirmwareUpdate) -> int:
     return 100 if update.finished else FIRMWARE_PROGRESS.get(update.status, 0)
 

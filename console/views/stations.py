@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from console import selectors
 from console.forms import AddStationForm
 from console.views.base import console_view, render_page, require_write
+from firmware import selectors as firmware_selectors
 from firmware import services as firmware_services
 from firmware.forms import FirmwareUpdateForm
 from firmware.models import Firmware
@@ -213,26 +215,28 @@ def station_commands(request: HttpRequest, identity: str) -> HttpResponse:
 def station_firmware(request: HttpRequest, identity: str) -> HttpResponse:
     station = get_station(request, identity)
     can_write = selectors.station_is_writable(user=request.user, station=station)
-    images = Firmware.objects.for_user(request.user).for_station(station)
+    # The station's own network's images and the shared ones; the service refuses any other.
+    images = (
+        Firmware.objects.for_user(request.user)
+        .filter(Q(network_id=station.network_id) | Q(shared=True))
+        .for_station(station)
+        .order_by("-created_at")
+    )
     form = FirmwareUpdateForm(request.POST or None, firmware_queryset=images) if can_write else None
     if request.method == "POST":
         require_write(can_write)
         if form.is_valid():
             try:
+                # The form's fields are the service's parameters: firmware, retrieve_at, retries, retry_interval.
                 firmware_services.firmware_update_request(
-                    stations=[station],
-                    firmware=form.cleaned_data["firmware"],
-                    retrieve_at=form.cleaned_data["retrieve_at"],
-                    retries=form.cleaned_data["retries"],
-                    retry_interval=form.cleaned_data["retry_interval"],
-                    requested_by=request.user,
+                    stations=[station], requested_by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, f"Firmware update to {form.cleaned_data['firmware']} requested.")
                 return HttpResponseRedirect(reverse("console:station-firmware", args=[station.identity]))
-    updates = selectors.station_firmware_updates(user=request.user, station=station)[:20]
+    updates = firmware_selectors.station_firmware_updates(user=request.user, station=station)[:20]
     return station_page(
         request, station, "firmware", "console/station_firmware.html",
         {"form": form, "updates": updates, "has_images": images.exists()},
