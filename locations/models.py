@@ -26,7 +26,10 @@ class Location(models.Model):
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=200)
     country = models.CharField(
-        max_length=2, choices=COUNTRY_CHOICES, validators=[country_code_validator], help_text="ISO 3166-1 alpha-2, e.g. NL"
+        max_length=2,
+        choices=COUNTRY_CHOICES,
+        validators=[country_code_validator],
+        help_text="ISO 3166-1 alpha-2, e.g. NL",
     )
     address = models.CharField(max_length=300, blank=True)
     latitude = models.DecimalField(

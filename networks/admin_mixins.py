@@ -47,7 +47,8 @@ class ScopedInlineMixin:
         return self.parent_admin.has_change_permission(request, obj)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return self.parent_admin.has_view_permission(request, obj) and self._own_rule("has_view_permission", request, obj)
+        parent_may_view = self.parent_admin.has_view_permission(request, obj)
+        return parent_may_view and self._own_rule("has_view_permission", request, obj)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return self._parent_may_change(request, obj) and self._own_rule("has_add_permission", request, obj)

@@ -66,6 +66,14 @@ def test_changelist_shows_only_the_personas_networks(client, world, persona, mod
         assert_reveals_nothing_of(response, world, OTHER_NETWORK[MEMBER_NETWORK[persona]])
 
 
+@pytest.mark.parametrize("model", ["location", "station", "pendingstation", "onboardedstation"])
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_bulk_actions_are_offered_only_to_writers(client, world, persona, model):
+    login(client, world, persona)
+    content = client.get(admin_url(model, "changelist")).content.decode()
+    assert ('name="action"' in content) is (persona in WRITERS)
+
+
 @pytest.mark.parametrize("model", SCOPED_MODELS)
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_add_page_is_for_writers_and_offers_only_their_networks(client, world, persona, model):

@@ -151,7 +151,8 @@ def test_create_in_the_own_network_is_for_writers(world, persona, resource):
 @pytest.mark.parametrize("persona", ["operator_a", "operator_b"])
 def test_member_cannot_create_in_another_network(world, persona, resource):
     other = OTHER_NETWORK[MEMBER_NETWORK[persona]]
-    response = api(world, persona).post(f"/api/{resource}/", new_payload(resource, world["network"][other]), format="json")
+    payload = new_payload(resource, world["network"][other])
+    response = api(world, persona).post(f"/api/{resource}/", payload, format="json")
     assert response.status_code == 400
     assert "network" in response.json()
     assert not created(resource)

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         network_obj = network_named(network, user=actor, write=True)
         location_obj = None
         if location:
-            location_obj = Location.objects.for_user(actor, write=True).filter(network=network_obj, name=location).first()
+            locations = Location.objects.for_user(actor, write=True)
+            location_obj = locations.filter(network=network_obj, name=location).first()
             if location_obj is None:
                 raise CommandError(f"No location named {location!r} in network {network!r}.")
         try:
