@@ -291,3 +291,27 @@ async def test_a_worker_that_dies_mid_task_loses_nothing_and_sends_nothing_twice
         if raw is not None:
             await raw.close()
         platform.stop()
+
+
+async def test_an_action_sent_from_the_admin_shows_the_stations_answer(cluster):
+    identity, password = cluster.new_station("ADM")
+    admin = cluster.platform.admin()  # logged in on daphne A
+    async with simulated_station("2.0.1", identity=identity, password=password, url=cluster.b.ocpp_url) as sim:
+        pk = await asyncio.to_thread(_station_pk, admin, identity)
+        station_page = await asyncio.to_thread(admin.page, f"/admin/stations/station/{pk}/change/")
+        assert f'href="/admin/commands/command/station/{pk}/actions/"' in station_page
+        response = await asyncio.to_thread(
+            admin.submit, f"/admin/commands/command/station/{pk}/actions/trigger_message/",
+            {"requested_message": "Heartbeat"}, expect=200,
+        )
+        assert re.search(r"/admin/commands/command/\d+/change/$", response.url), response.url
+
+        def status_shown() -> str | None:
+            page = admin.page(response.url)
+            status = re.search(r'field-status.*?<div class="readonly">([^<]*)</div>', page, re.S).group(1)
+            return status if status not in ("Queued", "Sent") else None
+
+        assert await asyncio.to_thread(wait_for, status_shown, timeout=15, what="the answer on the command page") == "Accepted"
+        await sim.wait_for_request("TriggerMessage")
+        station_page = await asyncio.to_thread(admin.page, f"/admin/stations/station/{pk}/change/")
+        assert "Trigger message" in station_page and "requested_message=Heartbeat" in station_page
