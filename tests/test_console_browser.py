@@ -166,6 +166,14 @@ async def test_a_reset_from_the_actions_menu_reaches_the_station(console):
     async with simulated_station("1.6", identity=identity, password=password, url=console.platform.ocpp_url) as sim:
         async with browser_page(console) as page:
             await page.goto(f"/console/stations/{identity}/")
+            # Clicking a connector offers to unlock it.
+            await page.click('#equipment [data-label="1/1"]')
+            await expect(page.locator("#dlg-unlock")).to_be_visible()
+            await expect(page.locator("#unlock-connector")).to_have_value("1/1")
+            await page.click("#dlg-unlock input[type=submit]")
+            assert (await sim.wait_for_request("UnlockConnector", timeout=15)) == {"connector_id": 1}
+            await expect(page.locator("#action-result")).to_contain_text("Unlock connector: Accepted — Unlocked")
+
             await page.click("#actions-menu summary")
             await page.click("text=Reset…")
             await expect(page.locator("#dlg-reset")).to_be_visible()
