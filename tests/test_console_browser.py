@@ -300,3 +300,35 @@ async def test_creating_a_location_by_dropping_the_pin_on_the_map(console):
         await page.click("#location-form input[type=submit]")
         await expect(page.locator("h1")).to_have_text(name)
         await expect(page.locator(".object-tools-row")).to_contain_text(f"{float(latitude):.6f}")
+
+
+async def reload_until_visible(page: Page, selector: str, *, attempts: int = 20) -> None:
+    """For pages without live refresh: reload until what the station reported shows up."""
+    for _ in range(attempts):
+        if await page.locator(selector).count():
+            return
+        await asyncio.sleep(0.5)
+        await page.reload()
+    await expect(page.locator(selector)).to_be_visible()
+
+
+async def test_editing_a_201_device_model_variable_in_place(console):
+    identity, password = console.new_station("DM")
+    async with simulated_station("2.0.1", identity=identity, password=password, url=console.platform.ocpp_url) as sim:
+        await sim.wait_for_request("GetBaseReport")
+        async with browser_page(console) as page:
+            await page.goto(f"/console/stations/{identity}/maintenance/")
+            selector = '#device-model tr[data-variable="SampledDataCtrlr.TxUpdatedInterval"]'
+            await reload_until_visible(page, selector)
+            row = page.locator(selector)
+            await expect(row.locator(".explanation")).to_contain_text("Seconds between meter samples")
+            await row.locator("input[name=value]").fill("30")
+            await row.locator("button[type=submit]").click()
+            request = await sim.wait_for_request("SetVariables", timeout=15)
+            item = request["set_variable_data"][0]
+            assert (item["component"]["name"], item["variable"]["name"], item["attribute_value"]) == (
+                "SampledDataCtrlr", "TxUpdatedInterval", "30"
+            )
+            await expect(page.locator("#action-result")).to_contain_text("Accepted")
+            await expect(page.locator('#device-model tr[data-variable="ChargingStation.Model"] input')).to_have_count(0)
+            await screenshot(page, "station-device-model")
