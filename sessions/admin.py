@@ -14,7 +14,7 @@ from networks.models import Network
 from sessions.exports import csv_response
 from sessions.filters import SessionFilter, session_filter_params
 from sessions.models import Export, ExportStatus, IdToken, Session, SessionStatus
-from sessions.services import ExportScopeError, export_request
+from sessions.services import ExportScopeError, export_delete, export_request
 from sessions.views_api import export_download_response
 from stations.models import Station
 
@@ -207,6 +207,13 @@ class ExportAdmin(NetworkScopedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return obj is not None and self.writable_queryset(request).filter(pk=obj.pk).exists()
+
+    def delete_model(self, request, obj: Export) -> None:
+        export_delete(export=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for export in queryset:
+            export_delete(export=export)
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Export) -> str:

@@ -186,19 +186,21 @@ def _locked_session(*, station: Station, transaction_id: str) -> Session | None:
     )
 
 
+def _new_session(*, station: Station, **fields: Any) -> Session:
+    # The network and location are copied from the station as it is now: history stays put when
+    # a station moves later.
+    return Session.objects.create(
+        network_id=station.network_id, location_id=station.location_id, station=station, **fields
+    )
+
+
 def _create_or_lock(*, station: Station, transaction_id: str, defaults: dict[str, Any]) -> tuple[Session, bool]:
     session = _locked_session(station=station, transaction_id=transaction_id)
     if session is not None:
         return session, False
     try:
         with transaction.atomic():
-            session = Session.objects.create(
-                network_id=station.network_id,
-                location_id=station.location_id,
-                station=station,
-                transaction_id=transaction_id,
-                **defaults,
-            )
+            session = _new_session(station=station, transaction_id=transaction_id, **defaults)
         return session, True
     except IntegrityError:
         # Another worker created it between our read and insert (unique (station, transaction_id)).
@@ -306,9 +308,7 @@ def transaction_start_v16(
             return int(existing), status
         try:
             with transaction.atomic():
-                session = Session.objects.create(
-                    network_id=station.network_id,
-                    location_id=station.location_id,
+                session = _new_session(
                     station=station,
                     ocpp_version=OcppVersion.V16,
                     start_key=start_key,
@@ -535,3 +535,12 @@ def export_run(*, export_id: int) -> bool:
         raise
     rows.update(status=ExportStatus.DONE, file=name, progress=100, finished_at=timezone.now())
     return True
+
+
+def export_delete(*, export: Export) -> None:
+    """Delete an export and its file from the storage (a row alone would leave the file behind)."""
+    from django.core.files.storage import default_storage
+
+    if export.file:
+        default_storage.delete(export.file.name)
+    export.delete()

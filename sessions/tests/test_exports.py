@@ -151,3 +151,17 @@ def test_export_sessions_command(tmp_path, sessions_ab):
         call_command("export_sessions", "--network", "Nowhere", "--out", str(out))
     with pytest.raises(CommandError):
         call_command("export_sessions", "--since", "soon", "--out", str(out))
+
+
+def test_deleting_an_export_in_the_admin_removes_its_file(client, operator_a, network_a, sessions_ab):
+    from django.core.files.storage import default_storage
+
+    export = Export.objects.create(requested_by=operator_a, network=network_a)
+    export_run(export_id=export.pk)
+    export.refresh_from_db()
+    assert default_storage.exists(export.file.name)
+    client.force_login(operator_a)
+    response = client.post(f"/admin/charging_sessions/export/{export.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Export.objects.filter(pk=export.pk).exists()
+    assert not default_storage.exists(export.file.name)

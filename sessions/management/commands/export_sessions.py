@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             raise CommandError("; ".join(f"--{k}: {' '.join(v)}" for k, v in filterset.errors.items()))
         count = 0
+        started = time.monotonic()
 
         def counted(n: int) -> None:
             nonlocal count
@@ -47,4 +49,4 @@ class Command(BaseCommand):
             with partial.open("wb") as handle:
                 csv_write(filterset.qs, handle, on_rows=counted)
             partial.replace(target)
-            self.stderr.write(f"Wrote {count} sessions to {target}")
+            self.stderr.write(f"Wrote {count} sessions to {target} in {time.monotonic() - started:.1f} s")
