@@ -295,11 +295,24 @@ def location_list(*, user, network: Network | None) -> QuerySet[Location]:
 # --- a station's tabs ---
 
 
+# Secrets and the security profile change only through their own procedures (password rotation,
+# profile upgrade), which keep the platform's record in step; a bare ChangeConfiguration/SetVariables
+# would lock the station out.
+GUARDED_KEYS = {"AuthorizationKey", "SecurityProfile"}
+GUARDED_VARIABLES = {("SecurityCtrlr", "BasicAuthPassword"), ("SecurityCtrlr", "SecurityProfile")}
+
+
 def station_configuration(*, user, station: Station) -> list[dict[str, Any]]:
     """1.6 configuration keys with their explanation, writable ones marked."""
     rows = ConfigurationKey.objects.for_user(user).filter(station=station).order_by("key")
     return [
-        {"key": row.key, "value": row.value, "readonly": row.readonly, "explanation": explanations.for_key(row.key)}
+        {
+            "key": row.key,
+            "value": row.value,
+            "readonly": row.readonly,
+            "writable": not row.readonly and row.key not in GUARDED_KEYS,
+            "explanation": explanations.for_key(row.key),
+        }
         for row in rows
     ]
 
@@ -312,7 +325,7 @@ def station_device_model(*, user, station: Station) -> list[dict[str, Any]]:
     return [
         {
             "row": row,
-            "writable": row.mutability != "ReadOnly",
+            "writable": row.mutability != "ReadOnly" and (row.component, row.variable) not in GUARDED_VARIABLES,
             "explanation": explanations.for_variable(row.component, row.variable),
         }
         for row in rows

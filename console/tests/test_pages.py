@@ -504,3 +504,12 @@ def test_every_station_tab_refreshes_its_status_badge_as_a_fragment(client, oper
 def test_an_unknown_fragment_renders_the_whole_page(client, operator_a, station_a):
     html = login(client, operator_a).get(reverse("console:station-detail", args=["CP-A-1"]) + "?fragment=../base").content.decode()
     assert "<html" in html
+
+
+def test_passwords_and_the_security_profile_are_not_edited_in_place(client, operator_a, station_a):
+    onboard(station_a)
+    ConfigurationKey.objects.create(station=station_a, key="AuthorizationKey", value="")
+    ConfigurationKey.objects.create(station=station_a, key="SecurityProfile", value="1")
+    html = login(client, operator_a).get(reverse("console:station-maintenance", args=["CP-A-1"])).content.decode()
+    assert 'data-key="AuthorizationKey"' in html and 'aria-label="AuthorizationKey"' not in html
+    assert 'aria-label="SecurityProfile"' not in html
