@@ -74,12 +74,12 @@ async def act(api: Api, identity: str, action: str, expect=(201, 202), **params)
     return response.json()
 
 
-async def outcome(api: Api, command_id: int, *, timeout: float = 15) -> dict:
-    """Poll the command the way an API client does until it is final."""
+async def outcome(api: Api, command_id: int, *, timeout: float = 15, held: bool = True) -> dict:
+    """Poll the command the way an API client does until it is final (or, with `held`, held for later)."""
 
     def final() -> dict | None:
         command = api.get(f"/api/commands/{command_id}/", expect=200).json()
-        return command if command["final"] or command["waiting_for_idle"] else None
+        return command if command["final"] or (held and command["waiting_for_idle"]) else None
 
     return await asyncio.to_thread(wait_for, final, timeout=timeout, what=f"command {command_id} to finish")
 
@@ -315,3 +315,24 @@ async def test_an_action_sent_from_the_admin_shows_the_stations_answer(cluster):
         await sim.wait_for_request("TriggerMessage")
         station_page = await asyncio.to_thread(admin.page, f"/admin/stations/station/{pk}/change/")
         assert "Trigger message" in station_page and "requested_message=Heartbeat" in station_page
+
+
+async def test_a_1_6_reset_on_idle_waits_until_the_session_has_ended(cluster):
+    identity, password = cluster.new_station("IDLE")
+    api = cluster.api(cluster.a, "rita")
+    async with simulated_station("1.6", identity=identity, password=password, url=cluster.b.ocpp_url, meter_interval=0.5) as sim:
+        charging = asyncio.create_task(sim.charge(kwh=2, meter_values=8))
+        await asyncio.to_thread(
+            wait_for,
+            lambda: api.get("/api/sessions/", params={"station": identity, "status": "active"}, expect=200).json()["results"],
+            timeout=10,
+            what="the session to show as active",
+        )
+        sent = await act(api, identity, "reset", when="on_idle", type="Soft")
+        held = await outcome(api, sent["id"])
+        assert (held["status"], held["waiting_for_idle"]) == ("queued", True)
+        assert not charging.done() and "Reset" not in [action for action, _ in sim.received]
+        await charging  # StopTransaction: the session ends, the reset goes out
+        done = await outcome(api, sent["id"], held=False)
+        assert (done["status"], done["result"], done["waiting_for_idle"]) == ("accepted", "Accepted", False)
+        assert await sim.wait_for_request("Reset") == {"type": "Soft"}
