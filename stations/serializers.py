@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from locations.models import Location
@@ -44,6 +45,15 @@ class StationSerializer(serializers.ModelSerializer):
         help_text="16 to 40 characters; required on create. Never returned.",
     )
     connection_url = serializers.SerializerMethodField()
+    # Only in the answer to the request that set the password (create, or update with a password);
+    # null everywhere else, since the password is kept as a hash only.
+    password_hex = serializers.SerializerMethodField(
+        help_text="The password's UTF-8 bytes in hex (Zaptec, OCPP 1.6 AuthorizationKey). Only in the answer "
+        "to the request that set the password; null otherwise."
+    )
+    zaptec_warning = serializers.SerializerMethodField(
+        help_text="Set when the password is not the 20 bytes Zaptec stations need. Only with password_hex."
+    )
     evses = EVSESerializer(many=True, read_only=True)
 
     class Meta:
@@ -55,6 +65,8 @@ class StationSerializer(serializers.ModelSerializer):
             "location",
             "password",
             "connection_url",
+            "password_hex",
+            "zaptec_warning",
             "state",
             "ocpp_version",
             "security_profile",
@@ -119,10 +131,12 @@ class StationSerializer(serializers.ModelSerializer):
         instance.save()
         return instance
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        details = getattr(instance, "_connection_details", None)
-        if details is not None:
-            data["password_hex"] = details.password_hex
-            data["zaptec_warning"] = details.zaptec_warning
-        return data
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_password_hex(self, obj: Station) -> str | None:
+        details = getattr(obj, "_connection_details", None)
+        return details.password_hex if details else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_zaptec_warning(self, obj: Station) -> str | None:
+        details = getattr(obj, "_connection_details", None)
+        return details.zaptec_warning if details else None

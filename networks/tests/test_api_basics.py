@@ -82,6 +82,7 @@ def test_openapi_schema_describes_every_endpoint():
         assert path in schema["paths"], path
     station = schema["components"]["schemas"]["Station"]["properties"]
     assert station["password"]["writeOnly"] is True
+    assert station["password_hex"]["readOnly"] is True and station["password_hex"]["nullable"] is True
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
     params = {p["name"] for p in schema["paths"]["/api/charging_stations/"]["get"]["parameters"]}
     assert {"network", "location", "state", "search"} <= params
