@@ -10,12 +10,11 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.servers import REPO_ROOT, Platform, simulated_station, station_password, unique_identity, wait_for
+from tests.servers import REPO_ROOT, Platform, simulated_station, station_password, unique_identity
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 
 from console.tests.test_pages import login, onboard
 from firmware.models import FirmwareStatus, FirmwareUpdate
