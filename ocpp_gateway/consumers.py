@@ -12,6 +12,8 @@ import functools
 import json
 import logging
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,7 +27,7 @@ from django.utils import timezone
 from ocpp.messages import Call, MessageType
 
 from certificates.proxy import tls_info
-from ocpp_gateway.auth import station_authenticate
+from ocpp_gateway.auth import AuthResult, station_authenticate
 from ocpp_gateway.message_log import buffer as message_log
 from ocpp_gateway.protocol import (
     SUBPROTOCOLS,
@@ -56,6 +58,19 @@ def _version_module(version: str):
     from ocpp_gateway.v16 import ChargePoint16
 
     return ChargePoint16
+
+
+# daphne gives up on a handshake the application has not answered within 5 s
+# (--websocket_connect_timeout). An attempt still queued after that is dropped unhashed: otherwise
+# a storm's abandoned attempts keep the auth threads busy and the next storm times out as well.
+HANDSHAKE_BUDGET = 4.5
+_auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
+
+
+def _authenticate_unless_stale(*, deadline: float, **kwargs) -> AuthResult:
+    if time.monotonic() > deadline:
+        return AuthResult(None, "handshake abandoned while queued")
+    return station_authenticate(**kwargs)
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -148,9 +163,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.warning("Refused a connection with an invalid identity %r", self.identity[:60])
             await self.close()
             return
-        # Off the shared database thread: PBKDF2 takes ~15 ms (it releases the GIL) and a reconnect
-        # storm must not queue every other station's database work behind the hashing.
-        result = await database_sync_to_async(station_authenticate, thread_sensitive=False)(
+        # On the auth threads, not the shared database thread: PBKDF2 takes ~15 ms (releasing the
+        # GIL) and a reconnect storm must not queue every station's frames behind the hashing.
+        result = await database_sync_to_async(_authenticate_unless_stale, thread_sensitive=False, executor=_auth_pool)(
+            deadline=time.monotonic() + HANDSHAKE_BUDGET,
             identity=self.identity,
             headers=self.scope.get("headers", []),
             client_address=self._client_address(),

@@ -195,3 +195,17 @@ async def test_a_command_event_starts_remote_execute_without_blocking_frames(sta
     assert seen["station_id"] == station_a.pk and seen["version"] == "1.6"
     assert seen["result"].configuration_key[0]["value"] == "300"
     await comm.disconnect()
+
+
+async def test_a_handshake_abandoned_in_the_queue_is_not_hashed(station_a, monkeypatch):
+    """After a storm, attempts daphne already gave up on must not keep the auth threads busy."""
+    import time
+
+    from ocpp_gateway import consumers
+
+    checked = []
+    monkeypatch.setattr(Station, "check_password", lambda self, raw: checked.append(raw) or True)
+    result = await sync_to_async(consumers._authenticate_unless_stale)(
+        deadline=time.monotonic() - 1, identity="CP-A-1", headers=[basic("CP-A-1", STATION_PASSWORD)], client_address="10.0.0.1"
+    )
+    assert not result.ok and checked == []
