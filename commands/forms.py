@@ -76,6 +76,11 @@ class ActionForm(forms.Form):
         if self.version == version and self.cleaned_data.get(field) in (None, ""):
             self.add_error(field, f"OCPP {version} requires this.")
 
+    def require_evse_for_connector(self) -> None:
+        # OCPP 2.0.1 EVSEType: a connectorId only means something within its EVSE.
+        if self.cleaned_data.get("connector_id") is not None and self.cleaned_data.get("evse_id") is None:
+            self.add_error("evse_id", "A connector belongs to an EVSE: give its EVSE id too.")
+
     def parameters(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
@@ -178,8 +183,7 @@ class ChangeConfigurationForm(ActionForm):
         for field in ("component", "variable"):
             if not cleaned.get(field):
                 self.add_error(field, "This field is required.")
-        if cleaned.get("connector_id") is not None and cleaned.get("evse_id") is None:
-            self.add_error("evse_id", "A connector belongs to an EVSE: give its EVSE id too.")
+        self.require_evse_for_connector()
         if self.errors:
             return
         stored = device_model_variable_lookup(station=self.station, parameters=cleaned)
@@ -220,8 +224,8 @@ class TriggerMessageForm(ActionForm):
         if message and allowed is not None and message not in allowed:
             self.add_error("requested_message", f"OCPP {self.version} stations cannot be asked for {message}.")
         self.only_for("evse_id", V201)
-        if self.version == V201 and cleaned.get("connector_id") is not None and cleaned.get("evse_id") is None:
-            self.add_error("evse_id", "A connector belongs to an EVSE: give its EVSE id too.")
+        if self.version == V201:
+            self.require_evse_for_connector()
         return cleaned
 
 
@@ -275,8 +279,8 @@ class ChangeAvailabilityForm(ActionForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self.only_for("evse_id", V201)
-        if self.version == V201 and cleaned.get("connector_id") is not None and cleaned.get("evse_id") is None:
-            self.add_error("evse_id", "A connector belongs to an EVSE: give its EVSE id too.")
+        if self.version == V201:
+            self.require_evse_for_connector()
         return cleaned
 
 
