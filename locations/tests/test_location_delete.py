@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from locations.models import Location
 from locations.services import location_delete
+from networks.tests.clients import token_client
 
 
 @pytest.fixture
@@ -79,8 +78,7 @@ def test_django_bulk_delete_that_skips_the_rule_is_not_offered(client, operator_
 
 
 def test_api_refuses_with_409_naming_the_stations(operator_a, location_a, station_a):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator_a).key}")
+    client = token_client(operator_a)
     response = client.delete(f"/api/locations/{location_a.pk}/")
     assert response.status_code == 409
     assert "Station A1 (CP-A-1)" in response.json()["detail"]

@@ -5,17 +5,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from locations.models import Location
+from networks.tests.clients import token_client
 
 
 @pytest.fixture
 def api(operator_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator_a).key}")
-    return client
+    return token_client(operator_a)
 
 
 def form(network, **overrides) -> dict:

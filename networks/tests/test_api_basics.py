@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from networks.models import User
+from networks.tests.clients import token_client
 
 ENDPOINTS = ["/api/networks/", "/api/locations/", "/api/charging_stations/"]
 
@@ -40,17 +41,14 @@ def test_the_admin_session_also_authenticates(client, operator_a, station_a):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_a_user_without_memberships_sees_nothing(url, world):
     nobody = User.objects.create_user(username="nobody", password="pw")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nobody).key}")
+    client = token_client(nobody)
     assert client.get(url).json()["results"] == []
     assert client.post(url, {}, format="json").status_code == 403
 
 
 @pytest.fixture
 def api(operator_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator_a).key}")
-    return client
+    return token_client(operator_a)
 
 
 def test_invalid_location_gets_field_errors(api):

@@ -6,11 +6,11 @@ read only, networks are created and changed by account admins.
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from locations.models import Location
 from networks.models import Network
+from networks.tests.clients import token_client
 from networks.tests.conftest import MEMBER_NETWORK, MEMBERS, OTHER_NETWORK, PERSONAS, WRITERS
 from stations.models import Station
 
@@ -23,10 +23,7 @@ RESOURCES = {
 
 
 def api(world: dict, persona: str) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=world["users"][persona])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return token_client(world["users"][persona])
 
 
 def detail_url(resource: str, obj) -> str:

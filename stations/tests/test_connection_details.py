@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
+from networks.tests.clients import token_client
 from stations.models import password_hex, zaptec_password_warning
 
 ZAPTEC = "AAAAAAAAAAAAAAAAAAAA"
@@ -63,8 +62,7 @@ def test_admin_change_page_shows_the_connection_url(client, operator_a, station_
 
 
 def test_api_create_answers_url_hex_and_warning(operator_a, network_a, location_a):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator_a).key}")
+    client = token_client(operator_a)
     payload = {"network": network_a.name, "location": location_a.pk, "identity": "CP-0001", "password": ZAPTEC}
     data = client.post("/api/charging_stations/", payload, format="json").json()
     assert data["connection_url"] == "ws://127.0.0.1:8000/ocpp/CP-0001"

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from networks.tests.clients import token_client
 from stations.models import Station, StationState
 from stations.services import station_create
 
@@ -13,9 +13,7 @@ PASSWORD = "0123456789abcdef"
 
 @pytest.fixture
 def api(account_admin) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=account_admin).key}")
-    return client
+    return token_client(account_admin)
 
 
 @pytest.fixture

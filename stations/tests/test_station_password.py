@@ -6,11 +6,11 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import STATION_PASSWORD
 from networks.tests.admin_forms import change_form_data
+from networks.tests.clients import token_client
 from stations.models import Station
 
 GOOD = "s3cret-Station-pw-01"  # 20 characters
@@ -21,9 +21,7 @@ WITH_CONTROL = "sixteen-chars\x07xx"
 
 @pytest.fixture
 def api(operator_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator_a).key}")
-    return client
+    return token_client(operator_a)
 
 
 def admin_add(client, network, password: str, identity: str = "CP-NEW"):
@@ -127,8 +125,7 @@ def test_api_replaces_the_password_and_answers_its_hex_form_once(api, station_a)
 
 
 def test_a_viewer_cannot_replace_the_password(viewer_a, station_a):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=viewer_a).key}")
+    client = token_client(viewer_a)
     response = client.patch(f"/api/charging_stations/{station_a.identity}/", {"password": GOOD}, format="json")
     assert response.status_code == 403
     station_a.refresh_from_db()
