@@ -5,11 +5,14 @@ into memory.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from firmware.models import Firmware
@@ -58,17 +61,34 @@ class _RangeStream:
         self.fileobj = fileobj
         self.remaining = length
 
+    def _next_chunk(self) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        chunk = self.fileobj.read(min(CHUNK_SIZE, self.remaining))
+        self.remaining -= len(chunk)
+        return chunk
+
     def __iter__(self) -> Iterator[bytes]:
-        while self.remaining > 0:
-            chunk = self.fileobj.read(min(CHUNK_SIZE, self.remaining))
-            if not chunk:
-                break
-            self.remaining -= len(chunk)
+        while chunk := self._next_chunk():
             yield chunk
 
     def close(self) -> None:
         # StreamingHttpResponse calls this when the response is done, even if never iterated.
         self.fileobj.close()
+
+
+class _AsyncRangeStream(_RangeStream):
+    """The same chunks for an ASGI server, read in a worker thread one at a time.
+
+    Django's ASGI handler turns a *synchronous* streaming iterator into a list before sending
+    (the whole image in memory, per download); an asynchronous one it forwards chunk by chunk.
+    """
+
+    __iter__ = None  # type: ignore[assignment]  # so StreamingHttpResponse takes the async path
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while chunk := await asyncio.to_thread(self._next_chunk):
+            yield chunk
 
 
 def _common_headers(response: HttpResponse, firmware: Firmware) -> HttpResponse:
@@ -107,12 +127,13 @@ def firmware_file_response(*, request: HttpRequest, firmware: Firmware) -> HttpR
     first, last = byte_range if byte_range is not None else (0, size - 1)
     length = max(0, last - first + 1)
     fileobj = _open_bytes(firmware, first=first, last=last, whole=byte_range is None)
-    if byte_range is None:
-        response = FileResponse(fileobj, content_type="application/octet-stream")
-    else:
-        response = StreamingHttpResponse(
-            _RangeStream(fileobj, length), status=206, content_type="application/octet-stream"
-        )
+    stream_class = _AsyncRangeStream if isinstance(request, ASGIRequest) else _RangeStream
+    response = StreamingHttpResponse(
+        stream_class(fileobj, length),
+        status=200 if byte_range is None else 206,
+        content_type="application/octet-stream",
+    )
+    if byte_range is not None:
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(length)
     return _common_headers(response, firmware)
@@ -136,7 +157,7 @@ def _open_bytes(firmware: Firmware, *, first: int, last: int, whole: bool):
 
 
 class _S3Body:
-    """botocore's StreamingBody with only read/close, so FileResponse streams it as it comes."""
+    """botocore's StreamingBody as a plain file: read(n) and close()."""
 
     def __init__(self, body) -> None:
         self.body = body

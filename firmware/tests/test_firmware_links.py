@@ -172,3 +172,19 @@ def test_ranges_reassemble_the_image(client, update):
 
 def test_only_get_and_head(client, update):
     assert client.post(link_path(update)).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_image_streams_chunk_by_chunk(async_client, station_a, firmware_a):
+    from asgiref.sync import sync_to_async
+
+    from firmware.downloads import CHUNK_SIZE
+
+    [update] = await sync_to_async(firmware_update_request)(stations=[station_a], firmware=firmware_a, send=False)
+    path = await sync_to_async(link_path)(update)
+    response = await async_client.get(path, headers={"Range": "bytes=1-"})
+    # An async iterator: Django's ASGI handler forwards it chunk by chunk instead of listing it whole.
+    assert response.status_code == 206 and response.is_async
+    chunks = [chunk async for chunk in response.streaming_content]
+    assert b"".join(chunks) == IMAGE[1:]
+    assert max(len(c) for c in chunks) <= CHUNK_SIZE
