@@ -191,10 +191,6 @@ class FirmwareUpdateEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        # The update page itself is scoped (for_user): its timeline shows with it.
-        return True
-
     @admin.display(description="status")
     def status_display(self, obj: FirmwareUpdateEvent) -> str:
         return status_badge(obj.status, obj.failed)
