@@ -142,8 +142,13 @@ class NetworkScopedAdmin(ScopedInlinesAdmin):
         if db_field.name in self.scoped_foreign_keys:
             related = db_field.remote_field.model
             kwargs["queryset"] = related.objects.for_user(request.user, write=True)
-            if db_field.name == "network" and request.current_network is not None:
-                kwargs.setdefault("initial", request.current_network.pk)
+            if db_field.name == "network":
+                # The picked network, or a member's only one: no choice to make.
+                only = list(kwargs["queryset"].values_list("pk", flat=True)[:2])
+                if request.current_network is not None:
+                    kwargs.setdefault("initial", request.current_network.pk)
+                elif len(only) == 1:
+                    kwargs.setdefault("initial", only[0])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -90,3 +90,10 @@ def test_the_selector_does_not_redirect_off_site(client, world):
 def test_the_selector_needs_a_login(client, world):
     response = select(client, world["network"]["a"].pk)
     assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+
+
+def test_a_member_of_one_network_finds_it_preselected_on_add_forms(client, world):
+    client.force_login(world["users"]["operator_a"])
+    for page in ("admin:locations_location_add", "admin:stations_station_add"):
+        content = client.get(reverse(page)).content.decode()
+        assert f'<option value="{world["network"]["a"].pk}" selected>Network A</option>' in content
