@@ -100,6 +100,9 @@ class PasswordRotation(models.Model):
         max_length=12, choices=PasswordRotationStatus.choices, default=PasswordRotationStatus.PENDING
     )
     pending_hash = models.CharField(max_length=256, editable=False)
+    command = models.ForeignKey(
+        "commands.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     detail = models.CharField(max_length=300, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -153,6 +156,11 @@ class UpgradeRecord(models.Model):
     from_profile = models.PositiveSmallIntegerField(choices=SecurityProfile.choices)
     target_profile = models.PositiveSmallIntegerField(choices=SecurityProfile.choices)
     target_url = models.CharField(max_length=512)
+    ocpp_version = models.CharField(max_length=8, blank=True)
+    # 2.0.1: the network-profile slot given the new URL and the priority list it had before.
+    network_slot = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_priority = models.CharField(max_length=50, blank=True)
+    plan = models.JSONField(default=list, help_text="The step keys, fixed when the upgrade started.")
     status = models.CharField(max_length=10, choices=UpgradeStatus.choices, default=UpgradeStatus.RUNNING)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
@@ -182,7 +190,12 @@ class UpgradeStep(models.Model):
         FAILED = "failed", "Failed"
 
     upgrade = models.ForeignKey(UpgradeRecord, on_delete=models.CASCADE, related_name="steps")
-    name = models.CharField(max_length=80)
+    key = models.CharField(max_length=30, blank=True, help_text="Which step of the plan (certificates.upgrade).")
+    name = models.CharField(max_length=120)
+    command = models.ForeignKey(
+        "commands.Command", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The remote action that carried this step, if it is one.",
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     detail = models.TextField(blank=True, help_text="The request sent and the station's answer.")
     started_at = models.DateTimeField(auto_now_add=True)

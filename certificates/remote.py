@@ -15,7 +15,7 @@ from django.conf import settings
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from stations.models import OcppVersion
+from stations.models import OcppVersion, password_hex
 
 INSTALL_CA = "security_install_ca"
 CERTIFICATE_IDS = "security_certificate_ids"
@@ -48,7 +48,7 @@ def unseal(token: str) -> str:
 
 def security_call(command, *, version: str):
     """The ``ocpp`` library request for a ``security_*`` command, built at send time."""
-    from certificates.services import ca_certificate_pem, password_rotation_request
+    from certificates.services import ca_certificate_pem
 
     action, p = command.action, command.parameters
     v16 = version == OcppVersion.V16
@@ -68,20 +68,21 @@ def security_call(command, *, version: str):
         mod = call16 if v16 else call201
         return mod.DeleteCertificate(certificate_hash_data=_snake(p["certificate_hash_data"]))
     if action == PASSWORD:
-        from certificates.models import PasswordRotation
-
-        rotation = PasswordRotation.objects.select_related("station").get(pk=p["rotation_id"])
-        if not rotation.sealed_password:
+        # Built without the database (this runs on the consumer's event loop): the command carries
+        # the new password sealed, and the outcome hook wipes it once the station answered.
+        if not p.get("sealed"):
             raise ValueError("This password rotation is no longer pending.")
-        station = rotation.station
-        station.ocpp_version = version
-        name, payload = password_rotation_request(station=station, password=unseal(rotation.sealed_password))
-        if name == "ChangeConfiguration":
-            return call16.ChangeConfiguration(key=payload["key"], value=payload["value"])
-        data = payload["setVariableData"][0]
+        password = unseal(p["sealed"])
+        if v16:
+            # 1.6 Security Whitepaper §3: AuthorizationKey takes the hex form.
+            return call16.ChangeConfiguration(key="AuthorizationKey", value=password_hex(password))
         return call201.SetVariables(
             set_variable_data=[
-                {"attribute_value": data["attributeValue"], "component": data["component"], "variable": data["variable"]}
+                {
+                    "attribute_value": password,
+                    "component": {"name": "SecurityCtrlr"},
+                    "variable": {"name": "BasicAuthPassword"},
+                }
             ]
         )
     if action == TRIGGER_CSR:

@@ -168,6 +168,9 @@ def certificate_request_delivered(*, request: CertificateRequest, status: str, d
         request.status = CertificateRequestStatus.FAILED
     request.detail = detail[:300]
     request.save(update_fields=["status", "detail", "delivered_at"])
+    from certificates.upgrades import upgrade_certificate_delivered
+
+    upgrade_certificate_delivered(request=request)
     return request
 
 
@@ -285,6 +288,9 @@ def station_connection_secured(*, station: Station, profile: int, client_cn: str
     values = {"profile": profile, "client_certificate_cn": client_cn or "", "connected_at": timezone.now()}
     if not ConnectionSecurity.objects.filter(station=station).update(**values):
         ConnectionSecurity.objects.get_or_create(station=station, defaults=values)
+    from certificates.upgrades import upgrade_station_connected
+
+    upgrade_station_connected(station=station, profile=profile)
 
 
 def station_security_profile_raise(*, station: Station, profile: int) -> bool:
@@ -338,34 +344,6 @@ def password_rotation_start(*, station: Station, requested_by=None, password: st
     return rotation, password
 
 
-def password_rotation_request(*, station: Station, password: str) -> tuple[str, dict]:
-    """The OCPP action and payload that give the station its new password."""
-    if station.ocpp_version == OcppVersion.V201:
-        # 2.0.1 Part 2 A01: SecurityCtrlr.BasicAuthPassword, the plain string.
-        return "SetVariables", {
-            "setVariableData": [
-                {
-                    "attributeValue": password,
-                    "component": {"name": "SecurityCtrlr"},
-                    "variable": {"name": "BasicAuthPassword"},
-                }
-            ]
-        }
-    # 1.6 Security Whitepaper §3: AuthorizationKey takes the key's hex form; Basic auth then
-    # carries the decoded bytes, which is the plain password we keep.
-    return "ChangeConfiguration", {"key": "AuthorizationKey", "value": password_hex(password)}
-
-
-def password_rotation_status_from_answer(*, action: str, answer: dict | None) -> str:
-    """The station's status word from a ChangeConfiguration or SetVariables answer."""
-    if not answer:
-        return ""
-    if action == "SetVariables":
-        results = answer.get("setVariableResult") or [{}]
-        return results[0].get("attributeStatus", "")
-    return answer.get("status", "")
-
-
 @transaction.atomic
 def password_rotation_finish(
     *, rotation: PasswordRotation, accepted: bool, detail: str = "", status: str | None = None
@@ -394,3 +372,135 @@ def password_rotation_finish(
 
 def password_rotation_note(*, rotation: PasswordRotation, detail: str) -> None:
     PasswordRotation.objects.filter(pk=rotation.pk, status=PasswordRotationStatus.PENDING).update(detail=detail[:300])
+
+
+# --- security remote actions (commands framework) ----------------------------------------------------
+
+
+def security_command_create(*, station: Station, action: str, parameters: dict, requested_by=None):
+    """Record a security action as a Command; link it to its rotation or step, then dispatch it."""
+    from commands.models import Command
+
+    return Command.objects.create(station=station, action=action, parameters=parameters, requested_by=requested_by)
+
+
+def security_command_dispatch(*, command) -> None:
+    """Queue the command for the station's consumer; an offline station fails it at once (the
+    outcome hook then runs like for any other answer)."""
+    from commands.models import CommandStatus
+    from commands.services import OFFLINE_ERROR, command_finish, command_queue
+
+    if command.station.channel_name:
+        command_queue(command=command)
+    else:
+        command_finish(
+            command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,)
+        )
+
+
+def security_command_send(*, station: Station, action: str, parameters: dict, requested_by=None):
+    command = security_command_create(station=station, action=action, parameters=parameters, requested_by=requested_by)
+    security_command_dispatch(command=command)
+    return command
+
+
+def password_rotation_send(*, station: Station, requested_by=None) -> PasswordRotation:
+    """Generate a new password and push it to the station (1.6 AuthorizationKey / 2.0.1 BasicAuthPassword)."""
+    from certificates.remote import PASSWORD, seal
+
+    with transaction.atomic():
+        rotation, password = password_rotation_start(station=station, requested_by=requested_by)
+        command = security_command_create(
+            station=station,
+            action=PASSWORD,
+            parameters={"rotation_id": rotation.pk, "sealed": seal(password)},
+            requested_by=requested_by,
+        )
+        rotation.command = command
+        rotation.save(update_fields=["command"])
+        security_command_dispatch(command=command)
+    rotation.refresh_from_db()
+    return rotation
+
+
+def _password_command_finished(*, command) -> None:
+    from commands.models import Command, CommandStatus
+
+    rotation = PasswordRotation.objects.filter(command=command).first()
+    if rotation is None:
+        return
+    # Sent or not, the sealed password is no longer needed in the command.
+    Command.objects.filter(pk=command.pk).update(parameters={"rotation_id": rotation.pk})
+    answered = command.status in (CommandStatus.ACCEPTED, CommandStatus.REJECTED)
+    # The commands framework reads "status"; SetVariables answers per variable.
+    results = (command.answer or {}).get("setVariableResult") or []
+    word = results[0].get("attributeStatus", "") if results else command.result
+    if answered and word == "Accepted":
+        password_rotation_finish(rotation=rotation, accepted=True, detail="Accepted by the station")
+    elif answered and word == "RebootRequired":
+        # The station uses the new password after its next boot; both work until then.
+        password_rotation_note(rotation=rotation, detail=f"{word}: both passwords work until the station logs in with the new one")
+    elif command.status == CommandStatus.TIMED_OUT:
+        password_rotation_note(
+            rotation=rotation, detail="No answer: both passwords work until the station logs in with the new one"
+        )
+    elif answered:
+        password_rotation_finish(rotation=rotation, accepted=False, detail=f"{word or 'Rejected'} by the station")
+    else:
+        password_rotation_finish(
+            rotation=rotation, accepted=False, status=PasswordRotationStatus.FAILED,
+            detail=f"{command.get_status_display()}: {command.error}"[:300],
+        )
+
+
+def certificates_refresh(*, station: Station, requested_by=None):
+    """GetInstalledCertificateIds: what the station reports replaces what the platform knew."""
+    from certificates.remote import CERTIFICATE_IDS
+
+    return security_command_send(station=station, action=CERTIFICATE_IDS, parameters={}, requested_by=requested_by)
+
+
+def certificate_install_ca(*, station: Station, requested_by=None):
+    from certificates.remote import INSTALL_CA
+
+    pki_current()  # refuse now, with the reason, rather than fail at send time
+    return security_command_send(station=station, action=INSTALL_CA, parameters={}, requested_by=requested_by)
+
+
+def certificate_delete(*, certificate: InstalledCertificate, requested_by=None):
+    from certificates.remote import DELETE_CERTIFICATE
+
+    return security_command_send(
+        station=certificate.station,
+        action=DELETE_CERTIFICATE,
+        parameters={"certificate_hash_data": certificate.hash_data(), "installed_certificate_id": certificate.pk},
+        requested_by=requested_by,
+    )
+
+
+def security_command_finished(*, command_id: int, action: str | None = None) -> None:
+    """commands.services.command_finish calls this for every command that reached a final status."""
+    from certificates import remote
+    from certificates.models import UpgradeStep
+    from certificates.upgrades import upgrade_command_finished
+    from commands.models import Command, CommandStatus
+
+    if action is not None and action not in remote.ACTIONS and not UpgradeStep.objects.filter(command_id=command_id).exists():
+        return  # an operator's own reset or configuration change: one indexed lookup
+    command = Command.objects.select_related("station").filter(pk=command_id).first()
+    if command is None:
+        return
+    if command.action == remote.PASSWORD:
+        _password_command_finished(command=command)
+    elif command.action == remote.CERTIFICATE_IDS and command.status == CommandStatus.ACCEPTED:
+        version = command.station.ocpp_version
+        items = (command.answer or {}).get("certificateHashDataChain") or []
+        if version == OcppVersion.V16 or "certificateHashData" in (command.answer or {}):
+            kind = command.parameters.get("certificate_type") or "CentralSystemRootCertificate"
+            items = [{"certificateType": kind, "certificateHashData": d} for d in (command.answer or {}).get("certificateHashData") or []]
+        installed_certificates_replace(station=command.station, reported=items)
+    elif command.action == remote.CERTIFICATE_IDS and command.result == "NotFound":
+        installed_certificates_replace(station=command.station, reported=[])
+    elif command.action == remote.DELETE_CERTIFICATE and command.status == CommandStatus.ACCEPTED:
+        InstalledCertificate.objects.filter(pk=command.parameters.get("installed_certificate_id"), station=command.station).delete()
+    upgrade_command_finished(command=command)

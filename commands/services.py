@@ -108,6 +108,12 @@ def command_finish(
         from firmware.dispatch import firmware_command_finished
 
         firmware_command_finished(command_id=command_id)
+    else:
+        # Issue 7: password rotations, certificate actions and security-profile upgrade steps
+        # (resets and configuration changes among them) follow the commands that carry them.
+        from certificates.services import security_command_finished
+
+        security_command_finished(command_id=command_id, action=action)
     return True
 
 

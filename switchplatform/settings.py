@@ -59,6 +59,8 @@ if OCPP_TLS_PUBLIC_URL and not OCPP_TLS_PUBLIC_URL.endswith("/"):
 # The platform CA and the TLS server certificate (`manage.py init_pki`); keys are 0600.
 PKI_DIR = Path(env_str("PKI_DIR", str(VAR_DIR / "pki")))
 PKI_STATION_CERT_DAYS = env_int("PKI_STATION_CERT_DAYS", 365, minimum=1)
+# Seconds a security-profile upgrade may take, reconnection included, before it is marked failed.
+SECURITY_UPGRADE_TIMEOUT = env_int("SECURITY_UPGRADE_TIMEOUT", 900, minimum=30)
 
 # Map tiles of the console's location maps ({s}, {z}, {x}, {y} placeholders, as Leaflet takes them).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+from types import SimpleNamespace
+
+from ocpp.v16 import call as call16
+
+from certificates import remote
 from certificates.models import PasswordRotation
 from certificates.proxy import TlsInfo, TrustedProxyMiddleware, common_name_from_dn, tls_info
 from certificates.services import (
     password_rotation_finish,
-    password_rotation_request,
     password_rotation_start,
     station_admission,
     station_password_check,
@@ -136,14 +140,12 @@ class TestPasswordRotation:
         assert not station_password_check(station=station_a, password=first_password)
         assert PasswordRotation.objects.filter(station=station_a, status="pending").get() == second
 
-    def test_the_request_is_hex_for_1_6_and_plain_for_2_0_1(self, station_a):
-        station_a.ocpp_version = "1.6"
-        assert password_rotation_request(station=station_a, password="AAAAAAAAAAAAAAAAAAAA") == (
-            "ChangeConfiguration",
-            {"key": "AuthorizationKey", "value": "41" * 20},
+    def test_the_request_is_hex_for_1_6_and_plain_for_2_0_1(self):
+        command = SimpleNamespace(action=remote.PASSWORD, parameters={"sealed": remote.seal("AAAAAAAAAAAAAAAAAAAA")})
+        assert remote.security_call(command, version="1.6") == call16.ChangeConfiguration(
+            key="AuthorizationKey", value="41" * 20
         )
-        station_a.ocpp_version = "2.0.1"
-        action, payload = password_rotation_request(station=station_a, password="AAAAAAAAAAAAAAAAAAAA")
-        assert action == "SetVariables"
-        assert payload["setVariableData"][0]["attributeValue"] == "AAAAAAAAAAAAAAAAAAAA"
-        assert payload["setVariableData"][0]["variable"] == {"name": "BasicAuthPassword"}
+        request = remote.security_call(command, version="2.0.1")
+        assert request.set_variable_data[0]["attribute_value"] == "AAAAAAAAAAAAAAAAAAAA"
+        assert request.set_variable_data[0]["variable"] == {"name": "BasicAuthPassword"}
+        assert "AAAAAAAAAAAAAAAAAAAA" not in command.parameters["sealed"]
