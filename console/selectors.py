@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from certificates.models import ConnectionSecurity, UpgradeRecord
 from commands import forms as command_forms
 from commands import selectors as command_selectors
 from commands.models import Command
@@ -121,11 +122,23 @@ class EquipmentRow:
         return self.error or self.status
 
 
+def evse_label(evse: EVSE) -> str:
+    # 1.6 connector 0 (stored as EVSE 0) is the charge point as a whole.
+    return "Station" if evse.evse_id == 0 else f"EVSE {evse.evse_id}"
+
+
+def connector_label(station: Station, evse: EVSE, connector: Connector) -> str:
+    # 1.6 numbers connectors across the station; 2.0.1 within their EVSE.
+    if station.ocpp_version == OcppVersion.V16:
+        return str(connector.connector_id)
+    return f"{evse.evse_id}/{connector.connector_id}"
+
+
 def station_equipment(station: Station) -> list[EquipmentRow]:
     """EVSEs and their connectors in order. In 1.6, EVSE 0 is the charge point as a whole."""
     rows = []
     for evse in station.evses.all():
-        label = "Station" if evse.evse_id == 0 else f"EVSE {evse.evse_id}"
+        label = evse_label(evse)
         connectors = list(evse.connectors.all())
         # An EVSE that only mirrors its connector (every 1.6 EVSE, most 2.0.1 ones) would say the
         # same thing twice: show it only when it says something of its own.
@@ -146,12 +159,7 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
         for connector in connectors:
             rows.append(
                 EquipmentRow(
-                    # 1.6 numbers connectors across the station; 2.0.1 within their EVSE.
-                    label=(
-                        f"{connector.connector_id}"
-                        if station.ocpp_version == OcppVersion.V16
-                        else f"{evse.evse_id}/{connector.connector_id}"
-                    ),
+                    label=connector_label(station, evse, connector),
                     kind="connector",
                     evse_id=evse.evse_id,
                     connector_id=connector.connector_id,
@@ -198,25 +206,7 @@ def station_list(*, user, network: Network | None, filters: StationFilters) -> Q
 
 
 def _filter_category(qs: QuerySet[Station], category: str) -> QuerySet[Station]:
-    evse_faulted = EVSE.objects.filter(_faulted_q(), station=OuterRef("pk"))
-    connector_faulted = Connector.objects.filter(_faulted_q(), evse__station=OuterRef("pk"))
-    in_use = Q(status__in=IN_USE_STATUSES)
-    evse_in_use = EVSE.objects.filter(in_use, station=OuterRef("pk"))
-    connector_in_use = Connector.objects.filter(in_use, evse__station=OuterRef("pk"))
-    if category == PENDING:
-        return qs.exclude(state=StationState.ONBOARDED)
-    qs = qs.filter(state=StationState.ONBOARDED)
-    if category == OFFLINE:
-        return qs.filter(connected=False)
-    qs = qs.filter(connected=True)
-    faulted = Exists(evse_faulted) | Exists(connector_faulted)
-    if category == FAULTED:
-        return qs.filter(faulted)
-    qs = qs.exclude(faulted)
-    charging = Exists(evse_in_use) | Exists(connector_in_use)
-    if category == CHARGING:
-        return qs.filter(charging)
-    return qs.exclude(charging)
+    return _with_equipment_flags(qs).filter(_station_category_q()[category])
 
 
 def station_vendors(*, user, network: Network | None) -> list[str]:
@@ -247,22 +237,93 @@ class ChargingStatus:
     faults: list[FaultRow] = field(default_factory=list)
     station_total: int = 0
     location_total: int = 0
+    more_faults: int = 0
 
 
 def charging_status(*, user, network: Network | None) -> ChargingStatus:
-    """Stations and connectors by status for the dashboard, with the faulted equipment and its error."""
+    """Stations and connectors by status for the dashboard, with the faulted equipment and its error.
+
+    Counted in the database (a few queries whatever the number of stations): the dashboard
+    refreshes itself every few seconds on every operator's screen.
+    """
     result = ChargingStatus()
     result.location_total = locations_visible(user=user, network=network).count()
-    stations = stations_visible(user=user, network=network).prefetch_related("evses__connectors").order_by("name")
-    for station in stations:
-        result.station_total += 1
-        result.stations[station_category(station)] += 1
-        for row in station_equipment(station):
-            if row.kind == "connector":
-                result.connectors[row.category] += 1
-            if row.category == FAULTED:
-                result.faults.append(FaultRow(station=station, label=row.label, error=row.error))
+    stations = stations_visible(user=user, network=network)
+    flagged = _with_equipment_flags(stations)
+    counts = flagged.aggregate(
+        total=Count("pk"), **{category: Count("pk", filter=q) for category, q in _station_category_q().items()}
+    )
+    result.station_total = counts.pop("total")
+    result.stations.update(counts)
+
+    station_ids = stations.values("pk")
+    connectors = Connector.objects.filter(evse__station__in=station_ids)
+    live = Q(evse__station__state=StationState.ONBOARDED, evse__station__connected=True)
+    healthy = live & ~_faulted_q()
+    result.connectors.update(
+        connectors.aggregate(
+            pending=Count("pk", filter=~Q(evse__station__state=StationState.ONBOARDED)),
+            offline=Count("pk", filter=Q(evse__station__state=StationState.ONBOARDED, evse__station__connected=False)),
+            faulted=Count("pk", filter=live & _faulted_q()),
+            charging=Count("pk", filter=healthy & Q(status__in=IN_USE_STATUSES)),
+            available=Count("pk", filter=healthy & Q(status=EquipmentStatus.AVAILABLE)),
+            unavailable=Count(
+                "pk", filter=healthy & ~Q(status__in=IN_USE_STATUSES) & ~Q(status=EquipmentStatus.AVAILABLE)
+            ),
+        )
+    )
+
+    live_station = Q(station__state=StationState.ONBOARDED, station__connected=True)
+    mirrored = Connector.objects.filter(
+        evse=OuterRef("pk"),
+        status=OuterRef("status"),
+        error_code=OuterRef("error_code"),
+        error_info=OuterRef("error_info"),
+        vendor_error_code=OuterRef("vendor_error_code"),
+    )
+    faulted_evses = EVSE.objects.filter(live_station, _faulted_q(), station__in=station_ids).exclude(Exists(mirrored))
+    fault_total = faulted_evses.count() + result.connectors[FAULTED]
+    faulted_evses = faulted_evses.select_related("station").order_by("station__name", "evse_id")[:FAULTS_SHOWN]
+    faulted_connectors = (
+        connectors.filter(live, _faulted_q())
+        .select_related("evse__station")
+        .order_by("evse__station__name", "evse__evse_id", "connector_id")[:FAULTS_SHOWN]
+    )
+    faults = [FaultRow(station=e.station, label=evse_label(e), error=e.error_text) for e in faulted_evses] + [
+        FaultRow(station=c.evse.station, label=connector_label(c.evse.station, c.evse, c), error=c.error_text)
+        for c in faulted_connectors
+    ]
+    result.faults = sorted(faults, key=lambda f: (f.station.name, f.label))[:FAULTS_SHOWN]
+    result.more_faults = fault_total - len(result.faults)
     return result
+
+
+#: The dashboard lists this many faults; the station list's "faulted" filter has them all.
+FAULTS_SHOWN = 100
+
+
+def _with_equipment_flags(qs: QuerySet[Station]) -> QuerySet[Station]:
+    in_use = Q(status__in=IN_USE_STATUSES)
+    return qs.annotate(
+        evse_faulted=Exists(EVSE.objects.filter(_faulted_q(), station=OuterRef("pk"))),
+        connector_faulted=Exists(Connector.objects.filter(_faulted_q(), evse__station=OuterRef("pk"))),
+        evse_in_use=Exists(EVSE.objects.filter(in_use, station=OuterRef("pk"))),
+        connector_in_use=Exists(Connector.objects.filter(in_use, evse__station=OuterRef("pk"))),
+    )
+
+
+def _station_category_q() -> dict[str, Q]:
+    """The database's version of station_category(), over _with_equipment_flags()."""
+    live = Q(state=StationState.ONBOARDED, connected=True)
+    faulted = Q(evse_faulted=True) | Q(connector_faulted=True)
+    in_use = Q(evse_in_use=True) | Q(connector_in_use=True)
+    return {
+        AVAILABLE: live & ~faulted & ~in_use,
+        CHARGING: live & ~faulted & in_use,
+        FAULTED: live & faulted,
+        OFFLINE: Q(state=StationState.ONBOARDED, connected=False),
+        PENDING: ~Q(state=StationState.ONBOARDED),
+    }
 
 
 @dataclass(frozen=True)
@@ -438,3 +499,17 @@ def session_chart(*, session: Session) -> list[dict[str, Any]]:
             }
         )
     return points
+
+
+def station_connection_security(*, user, station: Station) -> ConnectionSecurity | None:
+    """The profile the station's latest accepted connection used."""
+    return ConnectionSecurity.objects.for_user(user).filter(station=station).first()
+
+
+def station_security_upgrades(*, user, station: Station) -> QuerySet[UpgradeRecord]:
+    return (
+        UpgradeRecord.objects.for_user(user)
+        .filter(station=station)
+        .prefetch_related("steps")
+        .order_by("-created_at", "-id")
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/commands/", stations.station_commands, name="station-commands"),
     path(f"stations/{IDENTITY}/actions/<slug:action>/", actions.station_action, name="station-action"),
     path("commands/<int:pk>.json", actions.command_status, name="command-status"),
+    path("security-upgrades/<int:pk>.json", actions.upgrade_status, name="upgrade-status"),
     path("locations/", locations.location_list, name="location-list"),
     path("locations/add/", locations.location_add, name="location-add"),
     path("locations/<int:pk>/", locations.location_detail, name="location-detail"),

@@ -513,3 +513,60 @@ def test_passwords_and_the_security_profile_are_not_edited_in_place(client, oper
     html = login(client, operator_a).get(reverse("console:station-maintenance", args=["CP-A-1"])).content.decode()
     assert 'data-key="AuthorizationKey"' in html and 'aria-label="AuthorizationKey"' not in html
     assert 'aria-label="SecurityProfile"' not in html
+
+
+def test_a_security_upgrade_the_platform_refuses_shows_why(client, operator_a, station_a):
+    onboard(station_a)
+    response = login(client, operator_a).post(
+        reverse("console:station-action", args=["CP-A-1", "security-profile"]), {"profile": "2"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]  # e.g. no wss:// URL configured, or the station is offline
+
+
+def test_another_networks_security_upgrade_is_404(client, operator_a, station_b):
+    from certificates.models import UpgradeRecord
+
+    upgrade = UpgradeRecord.objects.create(station=station_b, from_profile=1, target_profile=2, target_url="wss://x/")
+    assert login(client, operator_a).get(reverse("console:upgrade-status", args=[upgrade.pk])).status_code == 404
+
+
+def test_the_overview_shows_a_running_security_upgrade_with_its_steps(client, operator_a, station_a):
+    from certificates.models import UpgradeRecord, UpgradeStep
+
+    onboard(station_a)
+    upgrade = UpgradeRecord.objects.create(
+        station=station_a, from_profile=1, target_profile=2, target_url="wss://x/", plan=["install_ca", "security_profile", "reconnect"]
+    )
+    UpgradeStep.objects.create(upgrade=upgrade, key="install_ca", name="Install the platform CA", status="done")
+    UpgradeStep.objects.create(upgrade=upgrade, key="security_profile", name="Switch to profile 2")
+    login(client, operator_a)
+    html = client.get(reverse("console:station-detail", args=["CP-A-1"])).content.decode()
+    assert "Install the platform CA" in html and "Switch to profile 2" in html
+    body = client.get(reverse("console:upgrade-status", args=[upgrade.pk])).json()
+    assert body["progress"] == 33 and body["detail"] == "Switch to profile 2" and not body["done"]
+
+
+def test_the_databases_status_buckets_agree_with_the_station_pages(client, operator_a, network_a, location_a):
+    from console import selectors
+    from stations.services import station_create
+
+    cases = {
+        "pending": dict(onboarded=False),
+        "offline": dict(connected=False),
+        "faulted": dict(statuses=[("Available", "NoError"), ("Available", "OverCurrentFailure")]),
+        "charging": dict(statuses=[("SuspendedEV", "NoError")]),
+        "available": dict(statuses=[("Available", "NoError")]),
+    }
+    for category, case in cases.items():
+        station = station_create(network=network_a, location=location_a, identity=f"CP-{category}", password=STATION_PASSWORD)
+        if case.pop("onboarded", True):
+            onboard(station, **case)
+    status = selectors.charging_status(user=operator_a, network=None)
+    assert status.stations == dict.fromkeys(cases, 1)
+    for station in Station.objects.prefetch_related("evses__connectors"):
+        assert selectors.station_category(station) == station.identity.removeprefix("CP-")
+    login(client, operator_a)
+    for category in cases:
+        rows = client.get(reverse("console:station-list") + f"?status={category}&tab=" + ("pending" if category == "pending" else "")).context["rows"]
+        assert [r["station"].identity for r in rows] == [f"CP-{category}"]

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from certificates import upgrades
+from certificates.models import UpgradeRecord, UpgradeStatus, UpgradeStep
 from commands import services as command_services
 from commands.models import Command, CommandAction, CommandStatus
 from console import selectors
@@ -106,11 +108,45 @@ def _error(request: HttpRequest, station: Station, message: str, status: int = 4
     return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
 
 
+def upgrade_payload(upgrade: UpgradeRecord) -> dict[str, Any]:
+    steps = list(upgrade.steps.all())
+    running = next((step for step in steps if step.status == UpgradeStep.Status.RUNNING), None)
+    finished = sum(step.status == UpgradeStep.Status.DONE for step in steps)
+    done = upgrade.status != UpgradeStatus.RUNNING
+    return {
+        "id": upgrade.pk,
+        "label": f"Security profile {upgrade.from_profile} → {upgrade.target_profile}",
+        "status": upgrade.status,
+        "status_display": upgrade.get_status_display(),
+        "detail": upgrade.error if done else (running.name if running else ""),
+        "progress": round(100 * finished / max(len(upgrade.plan or []), 1)),
+        "done": done,
+        "ok": upgrade.status == UpgradeStatus.SUCCEEDED,
+        "status_url": reverse("console:upgrade-status", args=[upgrade.pk]),
+    }
+
+
+def _security_upgrade(request: HttpRequest, station: Station) -> HttpResponse:
+    profile = request.POST.get("profile", "")
+    try:
+        upgrade = upgrades.upgrade_start(
+            station=station, target_profile=int(profile) if profile.isdigit() else 0, requested_by=request.user
+        )
+    except upgrades.UpgradeRefused as exc:
+        return _error(request, station, str(exc))
+    if _wants_json(request):
+        return JsonResponse(upgrade_payload(upgrade), status=201)
+    messages.info(request, f"Security profile upgrade to {upgrade.target_profile} started.")
+    return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
+
+
 @console_view
 @require_POST
 def station_action(request: HttpRequest, identity: str, action: str) -> HttpResponse:
     station = get_station(request, identity)
     require_write(selectors.station_is_writable(user=request.user, station=station))
+    if action == "security-profile":
+        return _security_upgrade(request, station)
     if action not in COMMAND_ACTIONS:
         raise Http404("No such action.")
     command_action, to_parameters = COMMAND_ACTIONS[action]
@@ -137,3 +173,12 @@ def command_status(request: HttpRequest, pk: int) -> JsonResponse:
         Command.objects.for_user(request.user).in_network(request.current_network).select_related("station"), pk=pk
     )
     return JsonResponse(command_payload(command))
+
+
+@console_view
+def upgrade_status(request: HttpRequest, pk: int) -> JsonResponse:
+    upgrade = get_object_or_404(
+        UpgradeRecord.objects.for_user(request.user).in_network(request.current_network).prefetch_related("steps"),
+        pk=pk,
+    )
+    return JsonResponse(upgrade_payload(upgrade))

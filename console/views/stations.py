@@ -155,9 +155,13 @@ def station_page(
 @console_view
 def station_detail(request: HttpRequest, identity: str) -> HttpResponse:
     station = get_station(request, identity)
+    context = {
+        "connection_security": selectors.station_connection_security(user=request.user, station=station),
+        "upgrades": selectors.station_security_upgrades(user=request.user, station=station)[:3],
+    }
     return station_page(
-        request, station, "overview", "console/station_overview.html", {},
-        fragments=("station_equipment",),
+        request, station, "overview", "console/station_overview.html", context,
+        fragments=("station_equipment", "security_upgrades"),
     )
 
 
