@@ -86,3 +86,67 @@ def test_a_background_export_runs_on_a_celery_worker(redis_platform, new_station
     body = api.get(export["download_url"], expect=200).text
     rows = list(csv.DictReader(io.StringIO(body)))
     assert [(r["session_id"], r["energy_kwh"]) for r in rows] == [(str(session["id"]), "1.200")]
+
+
+async def test_a_201_station_replaying_its_offline_queue_out_of_order_makes_one_session(api, new_station):
+    from ocpp.v201 import call
+
+    from tests.servers import simulated_station
+
+    station = new_station("OFQ")
+
+    def event(event_type: str, seq_no: int, minute: int, wh: int, **extra):
+        return call.TransactionEvent(
+            event_type=event_type,
+            timestamp=f"2026-11-02T08:{minute:02d}:00Z",
+            trigger_reason=extra.pop("trigger_reason", "MeterValuePeriodic"),
+            seq_no=seq_no,
+            transaction_info={"transaction_id": "OFFLINE-1", **extra.pop("info", {})},
+            offline=True,
+            meter_value=[{"timestamp": f"2026-11-02T08:{minute:02d}:00Z", "sampled_value": [{"value": wh}]}],
+            **extra,
+        )
+
+    started = event("Started", 0, 0, 10_000, trigger_reason="Authorized", id_token={"id_token": "QUEUED-1", "type": "ISO14443"}, evse={"id": 1, "connector_id": 1})
+    updated = event("Updated", 1, 20, 14_000)
+    ended = event("Ended", 2, 40, 17_250, trigger_reason="EVCommunicationLost", info={"stopped_reason": "EVDisconnected"})
+    async with simulated_station("2.0.1", identity=station.identity, password=station.password, url=station.url) as sim:
+        for payload in [ended, started, updated, ended, started]:
+            response = await sim.request(payload)
+            if payload.id_token:
+                assert response.id_token_info["status"] == "Accepted"
+
+    rows = api.get("/api/sessions/", params={"station": station.identity}, expect=200).json()["results"]
+    assert len(rows) == 1
+    (session,) = rows
+    assert (session["transaction_id"], session["status"], session["energy_kwh"]) == ("OFFLINE-1", "completed", 7.25)
+    assert (session["started_at"], session["ended_at"], session["duration_s"]) == ("2026-11-02T08:00:00Z", "2026-11-02T08:40:00Z", 2400)
+    assert (session["id_token"], session["evse_id"], session["offline"], session["stop_reason"]) == ("QUEUED-1", 1, True, "EVDisconnected")
+
+
+async def test_a_16_station_repeating_its_messages_after_a_reconnect_makes_one_session(api, new_station):
+    from ocpp.v16 import call
+
+    from tests.servers import simulated_station
+
+    station = new_station("RPL")
+    start = call.StartTransaction(connector_id=1, id_tag="CARD-9", meter_start=5_000, timestamp="2026-11-02T09:00:00Z")
+    meter = call.MeterValues(
+        connector_id=1,
+        meter_value=[{"timestamp": "2026-11-02T09:10:00Z", "sampled_value": [
+            {"value": "6500", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+            {"value": "9000", "measurand": "Power.Active.Import", "unit": "W"},
+        ]}],
+    )
+    ids = []
+    for _ in range(2):  # the second connection replays what the station was not sure had arrived
+        async with simulated_station("1.6", identity=station.identity, password=station.password, url=station.url) as sim:
+            response = await sim.request(start)
+            ids.append(response.transaction_id)
+            await sim.request(meter)  # without a transactionId: counted for the running session
+            stop = call.StopTransaction(meter_stop=8_000, timestamp="2026-11-02T09:30:00Z", transaction_id=response.transaction_id, reason="Local")
+            await sim.request(stop)
+    assert ids[0] == ids[1]
+
+    rows = api.get("/api/sessions/", params={"station": station.identity}, expect=200).json()["results"]
+    assert [(r["transaction_id"], r["energy_kwh"], r["peak_power_kw"], r["status"]) for r in rows] == [(str(ids[0]), 3.0, 9.0, "completed")]
