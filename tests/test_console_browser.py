@@ -10,6 +10,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, async_playwright, expect
@@ -331,3 +332,43 @@ async def test_editing_a_201_device_model_variable_in_place(console):
             await expect(page.locator("#action-result")).to_contain_text("Accepted")
             await expect(page.locator('#device-model tr[data-variable="ChargingStation.Model"] input')).to_have_count(0)
             await screenshot(page, "station-device-model")
+
+
+# The security-profile upgrade needs TLS in front of daphne: the certificates app's nginx platform and
+# its scripted 1.6 station with the security extension.
+from tests.test_security_upgrade import Station16 as SecureStation16  # noqa: E402
+from tests.test_security_upgrade import secure_platform  # noqa: E402,F401 - a fixture
+
+
+@pytest.fixture(scope="module")
+def secure_console(secure_platform) -> Console:  # noqa: F811
+    secure_platform.manage("shell", "-c", USERS_SCRIPT)
+    location_a = secure_platform.api.create_location(network="Console A", name="Secure depot", country="NL")
+    location_b = secure_platform.api.create_location(network="Console B", name="Secure yard", country="DE")
+    return Console(platform=secure_platform, location_a=location_a, location_b=location_b)
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="nginx is not installed")
+async def test_a_security_upgrade_from_the_menu_shows_its_progress_until_done(secure_console):
+    platform = secure_console.platform
+    identity, password = secure_console.new_station("UPG")
+    station = SecureStation16(identity, password, platform.ocpp_url)
+    station.tls_url = platform.nginx.ocpp_url
+    try:
+        await station.connect()
+        async with browser_page(secure_console) as page:
+            await page.goto(f"/console/stations/{identity}/")
+            await expect(page.locator("#station-facts")).to_contain_text("at least 1 - ws://")
+            await page.click("#actions-menu summary")
+            await page.click("text=Upgrade security profile…")
+            await page.select_option("#security-profile", value="2")
+            await page.click("#dlg-security input[type=submit]")
+            await expect(page.locator("#action-result")).to_contain_text("Security profile 1 → 2")
+            await expect(page.locator("#action-result")).to_contain_text("Succeeded", timeout=45_000)
+            assert station.connections[-1] == (1, 2)
+            await page.reload()
+            await expect(page.locator("#station-facts")).to_contain_text("at least 2 - wss://")
+            await expect(page.locator("#security-upgrades")).to_contain_text("Succeeded")
+            await screenshot(page, "station-security-upgrade")
+    finally:
+        await station.close()
