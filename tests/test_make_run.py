@@ -107,7 +107,10 @@ def test_make_run_on_a_fresh_checkout_serves_admin_api_and_ocpp(tmp_path):
 SERVE_AND_SHOW = """
 import sys
 from daphne.server import Server
-Server.run = lambda self: print("DAPHNE", self.endpoints, self.websocket_timeout, type(self.application).__name__)
+def show(server):
+    import switchplatform.asgi
+    print("DAPHNE", server.endpoints, server.websocket_timeout, server.application is switchplatform.asgi.application)
+Server.run = show
 sys.argv = ["manage.py", "serve", "--host", "127.0.0.1", "--port", sys.argv[1]]
 exec(open("manage.py").read())
 """
@@ -117,7 +120,7 @@ def test_serve_runs_daphne_on_the_given_address_without_websocket_timeout(tmp_pa
     env = {**os.environ, "VAR_DIR": str(tmp_path / "var")}
     result = subprocess.run([sys.executable, "-c", SERVE_AND_SHOW, "8123"], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
-    assert "DAPHNE ['tcp:port=8123:interface=127.0.0.1'] -1 ProtocolTypeRouter" in result.stdout, result.stderr
+    assert "DAPHNE ['tcp:port=8123:interface=127.0.0.1'] -1 True" in result.stdout, result.stderr
 
 
 def test_makefile_passes_host_and_port_to_serve():
