@@ -209,6 +209,7 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
     if command.is_final or command.waiting_for_idle:
         return command
     timeout = settings.OCPP_CALL_TIMEOUT + WAIT_GRACE_SECONDS
+    settled = False
     if command.status == CommandStatus.QUEUED:
         channel_name = command.station.channel_name
         if not channel_name:
@@ -216,7 +217,7 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
         else:
             try:
                 if wait:
-                    _run_in_worker_loop(_deliver(command.pk, channel_name, timeout))
+                    settled = _run_in_worker_loop(_deliver(command.pk, channel_name, timeout))
                 else:
                     # Eager, inside daphne: run on daphne's own loop (the in-memory layer lives there).
                     async_to_sync(_deliver)(command.pk, channel_name, None)
@@ -231,8 +232,8 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
         # Sent by an earlier run of this task: the answer may still come within the call timeout.
         remaining = (command.sent_at + timedelta(seconds=timeout) - timezone.now()).total_seconds()
         if remaining > 0:
-            _run_in_worker_loop(_poll(command.pk, remaining))
-    if wait:
+            settled = _run_in_worker_loop(_poll(command.pk, remaining))
+    if wait and not settled:
         command_expire(command_id=command.pk)
     command.refresh_from_db()
     return command
@@ -243,7 +244,7 @@ _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 
 
-def _run_in_worker_loop(coroutine: Coroutine) -> None:
+def _run_in_worker_loop(coroutine: Coroutine[Any, Any, bool]) -> bool:
     """Run on one long-lived event loop per worker process.
 
     async_to_sync would start a loop per task, and channels-redis keeps its connections per loop:
@@ -257,35 +258,38 @@ def _run_in_worker_loop(coroutine: Coroutine) -> None:
             _loop, _loop_pid = asyncio.new_event_loop(), os.getpid()
             threading.Thread(target=_loop.run_forever, name="commands-channel-layer", daemon=True).start()
         loop = _loop
-    asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
 
 
-async def _deliver(command_id: int, channel_name: str, wait_seconds: float | None) -> None:
+async def _deliver(command_id: int, channel_name: str, wait_seconds: float | None) -> bool:
+    """Send the command to the consumer; with ``wait_seconds``, return whether it settled meanwhile."""
     layer = get_channel_layer()
     loop = asyncio.get_running_loop()
     started = loop.time()
     reply_channel = await layer.new_channel() if wait_seconds is not None else None
     await layer.send(channel_name, {"type": "ocpp.command", "command_id": command_id, "reply_channel": reply_channel})
     if reply_channel is None:
-        return
+        return False
     try:
         # The consumer says "done" on the reply channel once it has recorded the answer (or decided
         # there was nothing to send), which spares polling the database in the common case.
         await asyncio.wait_for(layer.receive(reply_channel), wait_seconds)
     except asyncio.TimeoutError:
-        return
-    if not await database_sync_to_async(_is_settled)(command_id):
-        # A stale notice (e.g. a duplicate delivery); fall back to watching the row.
-        await _poll(command_id, wait_seconds - (loop.time() - started))
+        return False
+    if await database_sync_to_async(_is_settled)(command_id):
+        return True
+    # A stale notice (e.g. a duplicate delivery); fall back to watching the row.
+    return await _poll(command_id, wait_seconds - (loop.time() - started))
 
 
-async def _poll(command_id: int, seconds: float) -> None:
+async def _poll(command_id: int, seconds: float) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:
         if await database_sync_to_async(_is_settled)(command_id):
-            return
+            return True
         await asyncio.sleep(0.2)
+    return False
 
 
 def _is_settled(command_id: int) -> bool:
