@@ -22,7 +22,7 @@ from certificates.models import (
     PasswordRotationStatus,
 )
 from certificates.proxy import TlsInfo
-from stations.models import STATION_PASSWORD_HASHER, OcppVersion, SecurityProfile, Station, password_hex
+from stations.models import STATION_PASSWORD_HASHER, OcppVersion, SecurityProfile, Station
 
 # --- the PKI --------------------------------------------------------------------------------------
 

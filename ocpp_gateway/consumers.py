@@ -27,6 +27,7 @@ from django.utils import timezone
 from ocpp.messages import Call, MessageType
 
 from certificates.proxy import tls_info
+from certificates.redaction import redact_secrets
 from ocpp_gateway.auth import AuthResult, station_authenticate
 from ocpp_gateway.message_log import buffer as message_log
 from ocpp_gateway.protocol import (
@@ -270,6 +271,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             action, payload = data[2], data[3]
             if cp is not None:
                 cp.note_outgoing_call(unique_id, action, payload)
+            # A pushed station password is logged as set, never as its value (issue 7).
+            payload = redact_secrets(action, payload)
         elif type_id == MessageType.CallResult:
             action, payload = (current.action if current else ""), data[2]
         else:

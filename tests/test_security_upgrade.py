@@ -9,8 +9,9 @@ the profile ChangeConfiguration(SecurityProfile) sets.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import re
 import ssl
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,7 +93,7 @@ class ScriptedStation:
             return None
         context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata="".join(self.trusted) or None)
         if profile == 3 and self.certificate:
-            directory = Path(__import__("tempfile").mkdtemp())
+            directory = Path(tempfile.mkdtemp())
             (directory / "c.pem").write_text(self.certificate)
             (directory / "k.pem").write_bytes(pki.key_pem(self.key))
             context.load_cert_chain(directory / "c.pem", directory / "k.pem")
@@ -412,6 +413,13 @@ async def test_password_rotation_retires_the_old_password_once_the_station_accep
     with pytest.raises(websockets.InvalidStatus):
         await login(password)
     await login(station.password)
-    # The new password never rests in the command that carried it.
+    # The new password rests neither in the command that carried it nor in the message log.
     commands = platform.api.get(f"/api/charging_stations/{identity}/commands/", expect=200).text
     assert station.password not in commands
+    admin = platform.admin()
+    listing = admin.page(f"/admin/ocpp_gateway/message/?q={identity}")
+    pages = [admin.page(f"/admin/ocpp_gateway/message/{pk}/change/") for pk in set(re.findall(r"/admin/ocpp_gateway/message/(\d+)/change/", listing))]
+    assert pages
+    secret_forms = (station.password, station.password.encode().hex(), station.password.encode().hex().upper())
+    assert not [page for page in pages if any(secret in page for secret in secret_forms)]
+    assert any("&lt;redacted&gt;" in page for page in pages)

@@ -149,3 +149,19 @@ class TestPasswordRotation:
         assert request.set_variable_data[0]["attribute_value"] == "AAAAAAAAAAAAAAAAAAAA"
         assert request.set_variable_data[0]["variable"] == {"name": "BasicAuthPassword"}
         assert "AAAAAAAAAAAAAAAAAAAA" not in command.parameters["sealed"]
+
+
+def test_pushed_passwords_are_redacted_from_the_log():
+    from certificates.redaction import redact_secrets
+
+    assert redact_secrets("ChangeConfiguration", {"key": "AuthorizationKey", "value": "41" * 20}) == {
+        "key": "AuthorizationKey", "value": "<redacted>",
+    }
+    assert redact_secrets("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"})["value"] == "60"
+    payload = {
+        "setVariableData": [
+            {"attributeValue": "s3cret-s3cret-s3cret", "component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}},
+            {"attributeValue": "0,1", "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}},
+        ]
+    }
+    assert [i["attributeValue"] for i in redact_secrets("SetVariables", payload)["setVariableData"]] == ["<redacted>", "0,1"]
