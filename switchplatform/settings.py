@@ -38,7 +38,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", ["http://127.0.0.1:8000", "http://localhost:8000"])
 
-OCPP_PUBLIC_URL = env_url("OCPP_PUBLIC_URL", "ws://127.0.0.1:8000/ocpp/", schemes=("ws", "wss"))
+# `make run PORT=9000` serves on 9000: the embedded default tells stations that port too.
+_PORT = env_int("PORT", 8000, minimum=1)
+OCPP_PUBLIC_URL = env_url("OCPP_PUBLIC_URL", f"ws://127.0.0.1:{_PORT}/ocpp/", schemes=("ws", "wss"))
 if not OCPP_PUBLIC_URL.endswith("/"):
     OCPP_PUBLIC_URL += "/"
 # Seconds a station waits between heartbeats, sent in BootNotification.conf.

@@ -13,7 +13,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARIABLES = ["DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DEBUG",
-                    "OCPP_PUBLIC_URL", "OCPP_HEARTBEAT_INTERVAL", "DJANGO_SETTINGS_MODULE"]
+                    "OCPP_PUBLIC_URL", "OCPP_HEARTBEAT_INTERVAL", "DJANGO_SETTINGS_MODULE", "PORT"]
 
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -40,6 +40,7 @@ BAD_VALUES = [
     ("OCPP_PUBLIC_URL", "csms.example.com/ocpp/", "must be a URL starting with ws:// or wss://"),
     ("OCPP_HEARTBEAT_INTERVAL", "5 minutes", "must be an integer"),
     ("OCPP_HEARTBEAT_INTERVAL", "1", "at least 10"),
+    ("PORT", "eighty", "must be an integer"),
 ]
 
 
@@ -100,3 +101,9 @@ def test_embedded_defaults_need_no_configuration(tmp_path):
     # A random secret key is created once and kept, so sessions survive a restart.
     key_file = tmp_path / "var" / "secret_key"
     assert len(key_file.read_text()) >= 50 and oct(key_file.stat().st_mode)[-3:] == "600"
+
+
+def test_the_default_ocpp_url_follows_the_port_make_run_serves_on(tmp_path):
+    result = manage(tmp_path, "shell", "--no-imports", "-c", PRINT_SETTINGS, PORT="9000")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("|")[4] == "ws://127.0.0.1:9000/ocpp/"
