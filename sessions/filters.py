@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from sessions.models import Session, SessionStatus
 
@@ -26,6 +28,7 @@ class DateOrDateTimeField(forms.Field):
         return parsed
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.utils import timezone
-from rest_framework import renderers, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from networks.api import NetworkScopedViewSet
 from sessions.exports import csv_response, file_chunks, streaming_response
-from sessions.filters import SessionFilter, session_filter_params
+from sessions.filters import FILTER_NAMES, SessionFilter, session_filter_params
 from sessions.models import Export, ExportStatus, IdToken, Session
 from sessions.serializers import ExportSerializer, IdTokenSerializer, MeterSampleSerializer, SessionSerializer
 from sessions.services import ExportScopeError, export_request
@@ -78,6 +79,14 @@ class ExportViewSet(NetworkScopedViewSet):
     def get_queryset(self):
         return super().get_queryset().select_related("network", "requested_by")
 
+    @extend_schema(
+        request=inline_serializer(
+            "SessionExportRequest",
+            {name: serializers.CharField(required=False) for name in FILTER_NAMES},
+        ),
+        responses={202: ExportSerializer},
+        description="Start a background CSV export of the sessions matching these filters (as for /api/sessions/).",
+    )
     def create(self, request, *args, **kwargs):
         # Exporting is reading: viewers may export what they can see, so no write-role check.
         data = request.data if hasattr(request.data, "get") else {}
