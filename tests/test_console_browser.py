@@ -369,6 +369,58 @@ async def test_a_security_upgrade_from_the_menu_shows_its_progress_until_done(se
             await page.reload()
             await expect(page.locator("#station-facts")).to_contain_text("at least 2 - wss://")
             await expect(page.locator("#security-upgrades")).to_contain_text("Succeeded")
+            await expect(page.locator("#connection-url")).to_have_text(platform.nginx.ocpp_url + identity)
             await screenshot(page, "station-security-upgrade")
     finally:
         await station.close()
+
+
+# Firmware updates need the download link to name this daphne: the firmware app's platform set-up.
+from tests.test_firmware_e2e import NETWORK as FIRMWARE_NETWORK  # noqa: E402
+from tests.test_firmware_e2e import firmware_platform, upload  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def firmware_console(tmp_path_factory) -> Console:
+    platform = firmware_platform(tmp_path_factory.mktemp("console-firmware"))
+    try:
+        platform.manage("shell", "-c", USERS_SCRIPT.replace('("Console A", "olivia")', f'("{FIRMWARE_NETWORK}", "olivia")'))
+        location = platform.api.create_location(network=FIRMWARE_NETWORK, name="Firmware depot", country="NL")
+        yield Console(platform=platform, location_a=location, location_b=location)
+    finally:
+        platform.stop()
+
+
+async def test_a_firmware_update_from_the_menu_shows_live_progress(firmware_console):
+    from firmware.simulation import simulated_firmware_image
+    from ocpp_gateway.simulator import make_station
+
+    platform = firmware_console.platform
+    image = upload(platform, image=simulated_firmware_image("2.0.0", size=200_000), version="2.0.0", filename="sim-2.0.0.bin")
+    identity, password = firmware_console.new_station("FWU", network=FIRMWARE_NETWORK)
+    station = make_station(
+        "1.6", identity=identity, password=password, url=platform.ocpp_url, firmware_version="1.0.0",
+        vendor="Switch", model="SimCharger",
+    )
+    await station.connect()
+    try:
+        await station.boot()
+        async with browser_page(firmware_console) as page:
+            await page.goto(f"/console/stations/{identity}/")
+            await page.click("#actions-menu summary")
+            await page.click("text=Update firmware…")
+            await expect(page.locator("#firmware-version")).to_have_text("1.0.0")
+            await page.select_option("#id_firmware", value=str(image["id"]))
+            await page.click("#firmware-form input[type=submit]")
+            row = page.locator("#firmware-updates tr.firmware-update").first
+            await expect(row).to_contain_text("2.0.0")
+            # The table refreshes itself while the station downloads and installs.
+            await expect(row.locator("td.status")).to_contain_text("Installed", timeout=60_000)
+            await expect(row).to_contain_text("100%")
+            await expect(row).to_contain_text("Downloading")
+            await screenshot(page, "station-firmware")
+            await page.reload()
+            await expect(page.locator("#firmware-version")).to_have_text("2.0.0")
+    finally:
+        await station.disconnect()
+    assert not station.errors_sent

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -141,6 +142,8 @@ def station_page(
             "equipment": equipment,
             "evse_ids": sorted({row.evse_id for row in equipment if row.evse_id}),
             "connection_url": station_connection_url(station=station),
+            # Profiles 2 and 3 connect through the TLS terminator's wss:// URL.
+            "tls_connection_url": f"{settings.OCPP_TLS_PUBLIC_URL}{station.identity}" if settings.OCPP_TLS_PUBLIC_URL else "",
             "security_profiles": SecurityProfile.choices,
             "trigger_messages": selectors.trigger_messages(station),
             **context,
