@@ -219,7 +219,7 @@ async def steady(stations: list[SwarmStation], duration: float, interval: float)
             if next_at - interval > deadline:
                 return
             try:
-                latencies.append(await station.call(CYCLE[n % 3], timeout=30))
+                latencies.append(await station.call(CYCLE[n % len(CYCLE)], timeout=30))
             except Exception:
                 timeouts += 1
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
@@ -238,7 +238,7 @@ async def flat_out(stations: list[SwarmStation], duration: float) -> dict:
         n = 0
         while time.perf_counter() < deadline:
             try:
-                latencies.append(await station.call(CYCLE[n % 3], timeout=30))
+                latencies.append(await station.call(CYCLE[n % len(CYCLE)], timeout=30))
                 done += 1
             except Exception:
                 return
@@ -249,8 +249,9 @@ async def flat_out(stations: list[SwarmStation], duration: float) -> dict:
     return {"calls": done, "seconds": time.perf_counter() - started, "latencies": latencies}
 
 
-def swarm_process(identities: list[str], url: str, conn, connect_concurrency: int) -> None:
+def swarm_process(identities: list[str], url: str, conn, connect_concurrency: int, cycle: list[str]) -> None:
     raise_fd_limit()
+    CYCLE[:] = cycle
     try:
         import uvloop  # noqa: F401 - faster clients when available, not required
 
@@ -261,14 +262,14 @@ def swarm_process(identities: list[str], url: str, conn, connect_concurrency: in
 
 
 class Swarm:
-    def __init__(self, identities: list[str], url: str, workers: int, connect_concurrency: int):
+    def __init__(self, identities: list[str], url: str, workers: int, connect_concurrency: int, cycle: list[str]):
         ctx = mp.get_context("spawn")
         self.conns = []
         self.procs = []
         for index in range(workers):
             parent, child = ctx.Pipe()
             share = identities[index::workers]
-            proc = ctx.Process(target=swarm_process, args=(share, url, child, connect_concurrency), daemon=True)
+            proc = ctx.Process(target=swarm_process, args=(share, url, child, connect_concurrency, cycle), daemon=True)
             proc.start()
             self.conns.append(parent)
             self.procs.append(proc)
@@ -387,7 +388,7 @@ def run_swarm(result: Result, url: str, identities: list[str], args, server_pid:
     result.rss_before_mb = rss_mb(server_pid)
     print(f"[{result.name}] connecting {len(identities)} stations with {args.workers} client processes ...", flush=True)
     cpu0 = cpu_seconds(server_pid)
-    swarm = Swarm(identities, url, args.workers, args.connect_concurrency)
+    swarm = Swarm(identities, url, args.workers, args.connect_concurrency, args.messages.split(","))
     try:
         reports = swarm.gather()
         result.connect_server_cpu_s = cpu_seconds(server_pid) - cpu0
@@ -455,7 +456,10 @@ def bench_platform(args) -> Result:
     from tests.servers import Platform
 
     root = Path(tempfile.mkdtemp(prefix="switch-bench-"))
-    platform = Platform.create(root, env={"LOG_LEVEL": "WARNING", "OCPP_AUTH_FAILURES_PER_MINUTE": "1000000", **dict(args.env)})
+    env = {"LOG_LEVEL": "WARNING", "OCPP_AUTH_FAILURES_PER_MINUTE": "1000000", **dict(args.env)}
+    if args.persistent_db:
+        env["DJANGO_SETTINGS_MODULE"] = "bench.persistent_db_settings"
+    platform = Platform.create(root, env=env)
     try:
         identities = create_stations(platform, args.stations)
         daphne = platform.start_daphne()
@@ -525,8 +529,10 @@ def main() -> None:
     parser.add_argument("--flat", type=float, default=15.0, help="seconds of flat-out load")
     parser.add_argument("--flat-stations", type=int, default=200)
     parser.add_argument("--connect-concurrency", type=int, default=25, help="connects in flight per client process")
+    parser.add_argument("--messages", default=",".join(CYCLE), help="the CALLs each station sends in turn")
     parser.add_argument("--only", choices=["platform", "bare"], default=None)
     parser.add_argument("--env", action="append", default=[], type=lambda s: tuple(s.split("=", 1)), help="NAME=VALUE for the platform")
+    parser.add_argument("--persistent-db", action="store_true", help="daphne keeps its SQLite connection (bench/persistent_db_settings.py)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     limit = raise_fd_limit()
