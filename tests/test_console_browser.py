@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.servers import REPO_ROOT, Platform, simulated_station, station_password, unique_identity
+from tests.servers import ADMIN_PASSWORD, ADMIN_USERNAME, REPO_ROOT, Platform, simulated_station, station_password, unique_identity
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def console(platform) -> Console:
 
 
 @contextlib.asynccontextmanager
-async def browser_page(console: Console, username: str = "olivia") -> AsyncIterator[Page]:
+async def browser_page(console: Console, username: str = "olivia", password: str | None = None) -> AsyncIterator[Page]:
     """A logged-in page in Debian's Chromium; never a downloaded browser."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -86,7 +86,7 @@ async def browser_page(console: Console, username: str = "olivia") -> AsyncItera
             await page.goto("/console/")
             assert "/admin/login/" in page.url
             await page.fill("#id_username", username)
-            await page.fill("#id_password", f"pw-{username}-console")
+            await page.fill("#id_password", password or f"pw-{username}-console")
             await page.click("input[type=submit]")
             await page.wait_for_url(re.compile(r"/console/$"))
             yield page
@@ -244,6 +244,24 @@ async def test_an_operator_does_not_see_another_networks_stations(console):
         assert response.status == 404
         response = await page.goto(f"/console/locations/{console.location_a['id']}/")
         assert response.status == 404
+
+
+async def test_the_network_selector_narrows_an_account_admins_pages(console):
+    identity_a, _ = console.new_station("SELA", network="Console A")
+    identity_b, _ = console.new_station("SELB", network="Console B")
+    async with browser_page(console, ADMIN_USERNAME, ADMIN_PASSWORD) as page:
+        await page.goto("/console/stations/?tab=pending")
+        await expect(page.locator(f'tr[data-identity="{identity_a}"]')).to_be_visible()
+        await expect(page.locator(f'tr[data-identity="{identity_b}"]')).to_be_visible()
+        await page.select_option("#network-select", label="Console B")  # submits the selector's form
+        await page.wait_for_load_state()
+        await expect(page.locator("#network-select")).to_have_value(re.compile(r"\d+"))
+        assert "/console/stations/?tab=pending" in page.url
+        await expect(page.locator(f'tr[data-identity="{identity_b}"]')).to_be_visible()
+        await expect(page.locator(f'tr[data-identity="{identity_a}"]')).to_have_count(0)
+        await page.click("#console-nav >> text=Networks")
+        await expect(page.locator("#networks")).to_contain_text("Console A")
+        await screenshot(page, "networks")
 
 
 async def test_a_charged_session_is_listed_downloaded_exported_and_charted(console):
