@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commands.forms import ACTION_FORMS
-from commands.models import Command, CommandAction, CommandStatus
+from commands.models import FINAL_STATUSES, Command, CommandAction, CommandStatus
 from commands.selectors import station_has_running_session
 from stations.models import ConfigurationKey, DeviceModelVariable, OcppVersion, Station
 
@@ -148,19 +148,20 @@ def command_start(*, command_id: int, station_id: int, ocpp_version: str) -> Com
     return command
 
 
-def command_answer_record(*, command: Command, answer: dict[str, Any]) -> bool:
+def command_answer_record(*, command: Command, answer: dict[str, Any]) -> str | None:
     """Record the station's CALLRESULT for ``command`` (as ``command_start`` returned it).
 
     A configuration change the station accepted updates the stored value in the same transaction.
+    Returns the status recorded, or None when the command was no longer waiting for an answer.
     """
     result = _result_word(command.action, answer)
     status = CommandStatus.ACCEPTED if result in ACCEPTING_RESULTS else CommandStatus.REJECTED
     with transaction.atomic():
         if not command_finish(command=command, status=status, result=result, answer=answer):
-            return False
+            return None
         if status == CommandStatus.ACCEPTED and command.action == CommandAction.CHANGE_CONFIGURATION:
             _configuration_store(station=command.station, parameters=command.parameters)
-    return True
+    return status
 
 
 def command_error_record(*, command_id: int, status: str, error: str, answer: dict[str, Any] | None = None) -> bool:
@@ -273,10 +274,10 @@ async def _deliver(command_id: int, channel_name: str, wait_seconds: float | Non
     try:
         # The consumer says "done" on the reply channel once it has recorded the answer (or decided
         # there was nothing to send), which spares polling the database in the common case.
-        await asyncio.wait_for(layer.receive(reply_channel), wait_seconds)
+        notice = await asyncio.wait_for(layer.receive(reply_channel), wait_seconds)
     except asyncio.TimeoutError:
         return False
-    if await database_sync_to_async(_is_settled)(command_id):
+    if notice.get("status") in FINAL_STATUSES or await database_sync_to_async(_is_settled)(command_id):
         return True
     # A stale notice (e.g. a duplicate delivery); fall back to watching the row.
     return await _poll(command_id, wait_seconds - (loop.time() - started))

@@ -27,12 +27,13 @@ logger = logging.getLogger(__name__)
 async def execute(consumer, event: dict[str, Any]) -> None:
     """Carry out one command on ``consumer``'s station. Never raises: the outcome is recorded."""
     command_id = event["command_id"]
+    recorded: str | None = None
     try:
         command = await database_sync_to_async(command_start)(
             command_id=command_id, station_id=consumer.station_id, ocpp_version=consumer.ocpp_version
         )
         if command is not None:
-            await _call(consumer, command)
+            recorded = await _call(consumer, command)
     except asyncio.CancelledError:
         # The consumer cancels its tasks when the socket closes: the station will not answer now.
         await database_sync_to_async(command_error_record)(
@@ -48,42 +49,45 @@ async def execute(consumer, event: dict[str, Any]) -> None:
         reply_channel = event.get("reply_channel")
         if reply_channel:
             try:
-                await get_channel_layer().send(reply_channel, {"type": "ocpp.command.done", "command_id": command_id})
+                # With the status recorded, the worker need not read the row back.
+                await get_channel_layer().send(
+                    reply_channel, {"type": "ocpp.command.done", "command_id": command_id, "status": recorded}
+                )
             except Exception:
                 # The worker falls back to reading the row; losing the notice costs only latency.
                 logger.warning("Could not notify %s about command %s", reply_channel, command_id, exc_info=True)
 
 
-async def _call(consumer, command: Command) -> None:
-    record_error = database_sync_to_async(command_error_record)
+async def _call(consumer, command: Command) -> str | None:
+    """Send the CALL and record the outcome; return the status recorded (None if another got there first)."""
+
+    async def record_error(*, status: str, error: str, answer: dict[str, Any] | None = None) -> str | None:
+        done = await database_sync_to_async(command_error_record)(command_id=command.pk, status=status, error=error, answer=answer)
+        return status if done else None
+
     try:
         request = build_request(command, version=consumer.ocpp_version)
     except ValueError as exc:
-        await record_error(command_id=command.pk, status=CommandStatus.FAILED, error=str(exc))
-        return
+        return await record_error(status=CommandStatus.FAILED, error=str(exc))
     timeout = settings.OCPP_CALL_TIMEOUT
     try:
         # call() holds the library's one-outstanding-CALL lock (OCPP-J §4.1.1), so the timeout
         # also covers waiting for the station's previous request to be answered.
         response = await asyncio.wait_for(consumer.charge_point.call(request, suppress=False), timeout)
     except asyncio.TimeoutError:
-        await record_error(
-            command_id=command.pk, status=CommandStatus.TIMED_OUT, error=f"No answer from the station within {timeout} s."
-        )
+        return await record_error(status=CommandStatus.TIMED_OUT, error=f"No answer from the station within {timeout} s.")
     except OCPPError as exc:
         # A CALLERROR from the station (or an answer that fails the OCPP schema).
         code = getattr(exc, "code", type(exc).__name__)
-        await record_error(
-            command_id=command.pk,
+        return await record_error(
             status=CommandStatus.FAILED,
             error=f"{code}: {exc.description}".strip(),
             answer={"errorCode": code, "errorDescription": exc.description or "", "errorDetails": exc.details or {}},
         )
     except Exception as exc:  # e.g. the connection closed while waiting
-        await record_error(command_id=command.pk, status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
-    else:
-        answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
-        await database_sync_to_async(command_answer_record)(command=command, answer=answer)
+        return await record_error(status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+    return await database_sync_to_async(command_answer_record)(command=command, answer=answer)
 
 
 def build_request(command: Command, *, version: str):
