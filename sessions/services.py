@@ -87,21 +87,22 @@ def readings_from_meter_values(meter_value: Iterable[dict[str, Any]] | None) -> 
     parse is skipped rather than failing the whole message (the station would only resend it).
     """
     readings: list[Reading] = []
-    for element in camel_to_snake_case(list(meter_value or [])):
+    # Keys are read in both spellings rather than converted: this runs for every MeterValues.
+    for element in meter_value or []:
         try:
             timestamp = _as_datetime(element["timestamp"])
         except (KeyError, TypeError, ValueError):
             continue
         by_measurand: dict[str, dict[str | None, float]] = {}
         context = ""
-        for sampled in element.get("sampled_value") or []:
+        for sampled in element.get("sampledValue") or element.get("sampled_value") or []:
             # 1.6: value is a string, unit/format sit on the sampled value; 2.0.1: a number and unitOfMeasure.
             if sampled.get("format") == "SignedData":
                 continue
             measurand = sampled.get("measurand") or ENERGY_REGISTER
             if measurand not in NATURAL_UNIT:
                 continue
-            unit_of_measure = sampled.get("unit_of_measure") or {}
+            unit_of_measure = sampled.get("unitOfMeasure") or sampled.get("unit_of_measure") or {}
             unit = sampled.get("unit") or unit_of_measure.get("unit") or NATURAL_UNIT[measurand]
             scale = UNIT_SCALE.get(unit)
             if scale is None:
@@ -401,7 +402,8 @@ def transaction_event_v201(*, station: Station, payload: dict[str, Any]) -> str 
     Started, Updated and Ended may arrive in any order and more than once (offline queue, E04/E05):
     the session is keyed by the station's transactionId and every field merges monotonically.
     """
-    event = camel_to_snake_case(payload)
+    meter_value = payload.get("meterValue", payload.get("meter_value"))
+    event = camel_to_snake_case({k: v for k, v in payload.items() if k not in ("meterValue", "meter_value")})
     event_type = event["event_type"]
     at = _as_datetime(event["timestamp"])
     info = event.get("transaction_info") or {}
@@ -414,7 +416,7 @@ def transaction_event_v201(*, station: Station, payload: dict[str, Any]) -> str 
         status = id_token_authorize(
             station=station, id_token=token.get("id_token", ""), token_type=token.get("type", "")
         )
-    readings = readings_from_meter_values(event.get("meter_value"))
+    readings = readings_from_meter_values(meter_value)
 
     with transaction.atomic():
         session, _ = _create_or_lock(
