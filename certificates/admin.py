@@ -13,7 +13,8 @@ from certificates.models import (
     UpgradeRecord,
     UpgradeStep,
 )
-from certificates.services import password_rotation_send
+from certificates import pki
+from certificates.services import certificate_delete, password_rotation_send
 from certificates.upgrades import UpgradeRefused, upgrade_check, upgrade_start
 from networks.admin_mixins import NetworkScopedAdmin, can_write_somewhere
 from stations.models import Station
@@ -43,6 +44,54 @@ class InstalledCertificateAdmin(ReadOnlyRecordAdmin):
     list_filter = ["certificate_type", "is_platform_ca"]
     search_fields = ["station__identity", "serial_number"]
     list_select_related = ["station"]
+    actions = ["delete_from_station"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The row goes when the station confirms DeleteCertificate, not before.
+        return False
+
+    @admin.action(description="Delete from the station (DeleteCertificate)")
+    def delete_from_station(self, request, queryset):
+        writable = queryset.filter(pk__in=self.writable_queryset(request).values("pk")).select_related("station")
+        for certificate in writable:
+            certificate_delete(certificate=certificate, requested_by=request.user)
+        messages.info(request, f"DeleteCertificate sent for {len(writable)} certificate(s); a row goes once its station accepts.")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "station/<int:station_id>/<str:action>/",
+                self.admin_site.admin_view(self.station_action_view),
+                name="certificates_station_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def station_action_view(self, request, station_id: int, action: str):
+        """Confirm (GET) and send (POST) a certificate action for one station."""
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404, redirect
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+
+        from certificates import services
+
+        if action not in STATION_ACTIONS:
+            raise Http404("No such action.")
+        station = get_object_or_404(Station.objects.for_user(request.user, write=True), pk=station_id)
+        label, service = STATION_ACTIONS[action]
+        if request.method == "POST":
+            try:
+                command = getattr(services, service)(station=station, requested_by=request.user)
+            except pki.PkiError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.info(request, f"{label}: {command.get_status_display().lower()}.")
+            return redirect(reverse("admin:stations_station_change", args=[station.pk]))
+        context = {**self.admin_site.each_context(request), "title": label, "station": station, "label": label}
+        return TemplateResponse(request, "admin/certificates/confirm_station_action.html", context)
 
 
 @admin.register(PasswordRotation)
@@ -174,3 +223,85 @@ def _form_with_request(form_class, request):
             super().__init__(*args, request=request, **kwargs)
 
     return FormWithRequest
+
+
+# --- the station page: its security at a glance, and the actions ---------------------------------
+
+
+class _ReadOnlyStationInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConnectionSecurityInline(_ReadOnlyStationInline):
+    model = ConnectionSecurity
+    # One row (one-to-one): Django titles it with the singular name.
+    verbose_name = verbose_name_plural = "security profile of the latest connection"
+    fields = ["profile", "client_certificate_cn", "connected_at"]
+
+
+class InstalledCertificateInline(_ReadOnlyStationInline):
+    model = InstalledCertificate
+    verbose_name_plural = "certificates installed on the station (GetInstalledCertificateIds)"
+    fields = ["certificate_type", "serial_number", "is_platform_ca", "issuer_name_hash", "reported_at"]
+
+
+class CertificateRequestInline(_ReadOnlyStationInline):
+    model = CertificateRequest
+    verbose_name_plural = "certificate signing requests (SignCertificate)"
+    fields = ["created_at", "certificate_type", "status", "common_name", "not_after", "detail"]
+
+
+class UpgradeRecordInline(_ReadOnlyStationInline):
+    model = UpgradeRecord
+    verbose_name_plural = "security profile upgrades"
+    fields = ["created_at", "from_profile", "target_profile", "status", "error"]
+    show_change_link = True
+
+
+class PasswordRotationInline(_ReadOnlyStationInline):
+    model = PasswordRotation
+    verbose_name_plural = "password rotations"
+    fields = ["created_at", "status", "detail", "finished_at"]
+
+
+def security_inlines(obj) -> list:
+    if obj is None:
+        return []
+    return [
+        ConnectionSecurityInline, InstalledCertificateInline, CertificateRequestInline, UpgradeRecordInline,
+        PasswordRotationInline,
+    ]
+
+
+STATION_ACTIONS = {
+    "install_ca": ("Install the platform CA on the station (InstallCertificate)", "certificate_install_ca"),
+    "refresh": ("Read the station's installed certificates (GetInstalledCertificateIds)", "certificates_refresh"),
+}
+
+
+def security_links(station) -> str:
+    """Links for the station page: upgrade, rotate, and the certificate actions (each confirmed on its own page)."""
+    from django.urls import reverse
+    from django.utils.html import format_html, format_html_join
+
+    links = [
+        (reverse("admin:certificates_upgraderecord_add") + f"?station={station.pk}", "Upgrade the security profile…"),
+        (reverse("admin:certificates_passwordrotation_add") + f"?station={station.pk}", "Rotate the password…"),
+        *[
+            (reverse("admin:certificates_station_action", args=[station.pk, key]), label + "…")
+            for key, (label, _) in STATION_ACTIONS.items()
+        ],
+        (reverse("certificates:ca-certificate"), "Download the platform CA certificate"),
+    ]
+    return format_html("<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>', links))

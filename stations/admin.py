@@ -53,14 +53,23 @@ class StationAdmin(NetworkScopedAdmin):
         "last_connection_error",
         "last_connection_error_at",
         "message_log",
+        "security",
     ]
     inlines = [EVSEInline]
 
     def get_inlines(self, request, obj):
         # Configuration keys (1.6) or device model (2.0.1) and events, as the gateway read them.
+        from certificates.admin import security_inlines
         from ocpp_gateway.admin import gateway_inlines
 
-        return [*super().get_inlines(request, obj), *gateway_inlines(obj)]
+        return [*super().get_inlines(request, obj), *gateway_inlines(obj), *security_inlines(obj)]
+
+    @admin.display(description="security")
+    def security(self, obj: Station) -> str:
+        # Issue 7: profile upgrades, password rotation and certificate actions.
+        from certificates.admin import security_links
+
+        return security_links(obj) if obj.pk else "-"
 
     @admin.display(description="message log")
     def message_log(self, obj: Station) -> str:
@@ -77,7 +86,7 @@ class StationAdmin(NetworkScopedAdmin):
             return [(None, {"fields": main})]
         return [
             (None, {"fields": [*main, "connection_url"]}),
-            ("OCPP", {"fields": ["state", "ocpp_version", "security_profile"]}),
+            ("OCPP", {"fields": ["state", "ocpp_version", "security_profile", "security"]}),
             ("Station", {"fields": ["vendor", "model", "serial_number", "firmware_version"]}),
             ("Connection", {"fields": ["connected", "last_seen", "last_connection_error", "last_connection_error_at", "message_log"]}),
         ]

@@ -108,3 +108,33 @@ def test_the_admin_add_form_offers_only_writable_stations_and_refuses_an_offline
     assert response.status_code == 200
     assert "not known yet" in response.content.decode()
     assert not UpgradeRecord.objects.exists()
+
+
+def test_the_station_page_shows_its_security_and_confirms_certificate_actions(client, operator_a, station_a, pki_dir):
+    from certificates.services import station_connection_secured
+
+    station_connection_secured(station=station_a, profile=2)
+    CertificateRequest.objects.create(station=station_a, csr="x", status="refused", detail="the CSR's common name (X) is not the station identity CP-A-1")
+    operator_a.is_staff = True
+    operator_a.save()
+    client.force_login(operator_a)
+    page = client.get(f"/admin/stations/station/{station_a.pk}/change/").content.decode().replace("&#x27;", "'")
+    assert "security profile of the latest connection" in page.lower()
+    assert "2 - wss:// with Basic auth" in page
+    assert "is not the station identity CP-A-1" in page
+    assert "Upgrade the security profile" in page and "Rotate the password" in page
+
+    url = f"/admin/certificates/installedcertificate/station/{station_a.pk}/install_ca/"
+    assert "Send to the station" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert "station offline" in response.content.decode()
+    assert Command.objects.get().action == "security_install_ca"
+
+
+def test_certificate_actions_on_another_networks_station_are_404(client, operator_b, station_a):
+    operator_b.is_staff = True
+    operator_b.save()
+    client.force_login(operator_b)
+    assert client.get(f"/admin/certificates/installedcertificate/station/{station_a.pk}/refresh/").status_code == 404
+    assert client.post(f"/admin/certificates/installedcertificate/station/{station_a.pk}/refresh/").status_code == 404
+    assert not Command.objects.exists()
