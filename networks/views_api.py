@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.db.models import ProtectedError
+from django.core.exceptions import ValidationError
 from rest_framework import permissions, status, viewsets
 from rest_framework.response import Response
 
 from networks.models import Network
 from networks.querysets import is_account_admin
 from networks.serializers import NetworkSerializer
+from networks.services import network_delete
 
 
 class AccountAdminWrites(permissions.BasePermission):
@@ -36,13 +37,8 @@ class NetworkViewSet(viewsets.ModelViewSet):
         return Network.objects.for_user(self.request.user).prefetch_related("memberships__user")
 
     def destroy(self, request, *args, **kwargs):
-        network = self.get_object()
         try:
-            network.delete()
-        except ProtectedError as exc:
-            names = sorted(str(obj) for obj in exc.protected_objects)
-            return Response(
-                {"detail": f"Network {network.name!r} still has locations or stations: {', '.join(names)}."},
-                status=status.HTTP_409_CONFLICT,
-            )
+            network_delete(network=self.get_object())
+        except ValidationError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
