@@ -65,6 +65,15 @@ def create_station(platform: Platform) -> tuple[str, str]:
     return identity, password
 
 
+def hash_data(pem: str) -> dict:
+    return pki.certificate_hash_data(pki.load_certificate(pem.encode()))
+
+
+def snake(data: dict) -> dict:
+    names = {"hashAlgorithm": "hash_algorithm", "issuerNameHash": "issuer_name_hash", "issuerKeyHash": "issuer_key_hash", "serialNumber": "serial_number"}
+    return {names.get(k, k): v for k, v in data.items()}
+
+
 class ScriptedStation:
     """Connection handling shared by both versions: slots of (url, profile), a trust store, a key."""
 
@@ -82,6 +91,13 @@ class ScriptedStation:
         self.ws = None
         self.tasks: set[asyncio.Task] = set()
         self.csr_answers: list[str] = []
+
+    def delete_trusted(self, data: dict) -> str:
+        for pem in self.trusted:
+            if snake(hash_data(pem)) == data:
+                self.trusted.remove(pem)
+                return "Accepted"
+        return "NotFound"
 
     def spawn(self, coro) -> None:
         task = asyncio.create_task(coro)
@@ -172,6 +188,20 @@ class Handlers201(ChargePoint201):
     async def on_trigger_message(self, requested_message, **kwargs):
         return result201.TriggerMessage(status="Accepted")
 
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, certificate_type=None, **kwargs):
+        chain = [
+            {"certificate_type": "CSMSRootCertificate", "certificate_hash_data": snake(hash_data(pem))}
+            for pem in self.station.trusted
+        ]
+        if not chain:
+            return result201.GetInstalledCertificateIds(status="NotFound")
+        return result201.GetInstalledCertificateIds(status="Accepted", certificate_hash_data_chain=chain)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, certificate_hash_data, **kwargs):
+        return result201.DeleteCertificate(status=self.station.delete_trusted(certificate_hash_data))
+
     @after("TriggerMessage")
     async def after_trigger_message(self, requested_message, **kwargs):
         if requested_message == "SignChargingStationCertificate":
@@ -245,6 +275,17 @@ class Handlers16(ChargePoint16):
         assert certificate_type == "CentralSystemRootCertificate"
         self.station.trusted.append(certificate)
         return result16.InstallCertificate(status="Accepted")
+
+    @on("GetInstalledCertificateIds")
+    async def on_get_installed_certificate_ids(self, certificate_type, **kwargs):
+        data = [snake(hash_data(pem)) for pem in self.station.trusted]
+        if not data:
+            return result16.GetInstalledCertificateIds(status="NotFound")
+        return result16.GetInstalledCertificateIds(status="Accepted", certificate_hash_data=data)
+
+    @on("DeleteCertificate")
+    async def on_delete_certificate(self, certificate_hash_data, **kwargs):
+        return result16.DeleteCertificate(status=self.station.delete_trusted(certificate_hash_data))
 
     @on("ChangeConfiguration")
     async def on_change_configuration(self, key, value, **kwargs):
@@ -423,3 +464,41 @@ async def test_password_rotation_retires_the_old_password_once_the_station_accep
     secret_forms = (station.password, station.password.encode().hex(), station.password.encode().hex().upper())
     assert not [page for page in pages if any(secret in page for secret in secret_forms)]
     assert any("&lt;redacted&gt;" in page for page in pages)
+
+
+async def wait_command(platform: Platform, command_id: int) -> dict:
+    deadline = time.monotonic() + 20
+    while True:
+        command = platform.api.get(f"/api/commands/{command_id}/", expect=200).json()
+        if command["status"] not in ("queued", "sent") or time.monotonic() > deadline:
+            return command
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_the_ca_is_installed_listed_and_deleted_on_the_station(secure_platform, version):
+    platform = secure_platform
+    identity, password = create_station(platform)
+    station = (Station16 if version == "1.6" else Station201)(identity, password, platform.ocpp_url)
+
+    def act(action: str, **body) -> dict:
+        return platform.api.post(f"/api/charging_stations/{identity}/security/{action}/", json_body=body, expect=202).json()
+
+    try:
+        await station.connect()
+        await asyncio.sleep(0.5)
+        assert (await wait_command(platform, act("install_ca")["command"]))["status"] == "accepted"
+        ca_pem = platform.api.get("/pki/ca.pem", expect=200).text
+        assert station.trusted == [ca_pem]
+
+        assert (await wait_command(platform, act("refresh_certificates")["command"]))["status"] == "accepted"
+        installed = security(platform, identity)["installed_certificates"]
+        assert [(c["is_platform_ca"], c["serial_number"]) for c in installed] == [
+            (True, hash_data(ca_pem)["serialNumber"])
+        ]
+
+        assert (await wait_command(platform, act("delete_certificate", id=installed[0]["id"])["command"]))["status"] == "accepted"
+        assert station.trusted == []
+        assert security(platform, identity)["installed_certificates"] == []
+    finally:
+        await station.close()
