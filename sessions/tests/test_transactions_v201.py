@@ -103,3 +103,23 @@ def test_meter_values_outside_transaction_events_count_for_the_running_session(v
     assert (session.energy_wh, session.peak_power_w) == (3000, 18_000)
     services.meter_values_v201(station=station_a, evse_id=2, meter_value=[meter_value_v201(at(10), wh=7)])
     assert MeterSample.objects.filter(session=None, evse_id=2).count() == 1
+
+
+def test_a_snake_case_payload_is_read_the_same(station_a):
+    # The ocpp library hands handlers snake_case keyword arguments; either spelling works.
+    payload = {
+        "event_type": "Ended",
+        "timestamp": at(30),
+        "trigger_reason": "StopAuthorized",
+        "seq_no": 3,
+        "transaction_info": {"transaction_id": "SNAKE", "stopped_reason": "Remote"},
+        "id_token": {"id_token": "CARD", "type": "ISO14443"},
+        "evse": {"id": 2, "connector_id": 1},
+        "meter_value": [
+            {"timestamp": at(0), "sampled_value": [{"value": 1000, "measurand": "Energy.Active.Import.Register"}]},
+            {"timestamp": at(30), "sampled_value": [{"value": 4, "unit_of_measure": {"unit": "kWh"}}]},
+        ],
+    }
+    assert services.transaction_event_v201(station=station_a, payload=payload) == "Accepted"
+    session = only_session()
+    assert (session.transaction_id, session.evse_id, session.energy_wh, session.stop_reason) == ("SNAKE", 2, 3000, "Remote")
