@@ -570,3 +570,25 @@ def test_the_databases_status_buckets_agree_with_the_station_pages(client, opera
     for category in cases:
         rows = client.get(reverse("console:station-list") + f"?status={category}&tab=" + ("pending" if category == "pending" else "")).context["rows"]
         assert [r["station"].identity for r in rows] == [f"CP-{category}"]
+
+
+@pytest.mark.parametrize(
+    "version, action, form, parameters",
+    [
+        ("2.0.1", "reset", {"when": "idle", "evse": "2"}, {"when": "on_idle", "evse_id": 2}),
+        ("1.6", "reset", {"when": "immediate", "evse": ""}, {"when": "immediate"}),
+        ("2.0.1", "unlock", {"connector": "2/1"}, {"evse_id": 2, "connector_id": 1}),
+        ("1.6", "unlock", {"connector": "2/2"}, {"connector_id": 2}),
+        ("1.6", "trigger", {"message": "StatusNotification", "evse": "2"}, {"requested_message": "StatusNotification", "connector_id": 2}),
+        ("2.0.1", "trigger", {"message": "StatusNotification", "evse": "2"}, {"requested_message": "StatusNotification", "evse_id": 2}),
+        ("1.6", "change-configuration", {"key": "HeartbeatInterval", "value": "60"}, {"key": "HeartbeatInterval", "value": "60"}),
+    ],
+)
+def test_the_menus_dialogs_become_the_commands_parameters(client, operator_a, station_a, version, action, form, parameters):
+    onboard(station_a, connected=False, statuses=[("Available", "NoError"), ("Available", "NoError")])
+    Station.objects.filter(pk=station_a.pk).update(ocpp_version=version)
+    response = login(client, operator_a).post(
+        reverse("console:station-action", args=["CP-A-1", action]), form, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 201, response.content
+    assert Command.objects.get().parameters == parameters
