@@ -33,11 +33,11 @@ from tests.tls_servers import Nginx, client_context
 pytestmark = pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="nginx is not installed")
 
 
-@pytest.fixture(scope="module")
-def secure_platform(tmp_path_factory):
+def _secure_platform(tmp_path_factory, *, redis_url: str | None = None):
     nginx_port = free_port()
     platform = Platform.create(
         tmp_path_factory.mktemp("upgrade-platform"),
+        redis_url=redis_url,
         env={
             "OCPP_TRUSTED_PROXIES": "127.0.0.1",
             "OCPP_AUTH_FAILURES_PER_MINUTE": "10000",
@@ -49,6 +49,8 @@ def secure_platform(tmp_path_factory):
     try:
         platform.manage("init_pki", "--hostname", "127.0.0.1")
         platform.start_daphne()
+        if redis_url:
+            platform.start_worker()
         nginx = Nginx.start(pki_dir=platform.var_dir / "pki", upstream_port=platform.port, port=nginx_port)
         platform.nginx = nginx
         yield platform
@@ -56,6 +58,18 @@ def secure_platform(tmp_path_factory):
         if nginx is not None:
             nginx.stop()
         platform.stop()
+
+
+@pytest.fixture(scope="module")
+def secure_platform(tmp_path_factory):
+    """The embedded setup: in-memory channel layer, Celery tasks run in-process."""
+    yield from _secure_platform(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def worker_platform(tmp_path_factory, redis_server):
+    """Production's shape: channels-redis, a Redis broker and a Celery worker delivering the commands."""
+    yield from _secure_platform(tmp_path_factory, redis_url=redis_server.url())
 
 
 def create_station(platform: Platform) -> tuple[str, str]:
@@ -500,5 +514,22 @@ async def test_the_ca_is_installed_listed_and_deleted_on_the_station(secure_plat
         assert (await wait_command(platform, act("delete_certificate", id=installed[0]["id"])["command"]))["status"] == "accepted"
         assert station.trusted == []
         assert security(platform, identity)["installed_certificates"] == []
+    finally:
+        await station.close()
+
+
+async def test_with_a_celery_worker_a_2_0_1_station_is_upgraded_to_profile_2(worker_platform):
+    platform = worker_platform
+    identity, password = create_station(platform)
+    station = Station201(identity, password, platform.ocpp_url)
+    try:
+        await station.connect()
+        await asyncio.sleep(0.5)
+        upgrade = await wait_upgrade(platform, start_upgrade(platform, identity, 2)["id"])
+        assert upgrade["status"] == "succeeded", upgrade
+        assert station.connections[-1] == (1, 2)
+        assert security(platform, identity)["minimum_profile"] == 2
+        commands = platform.api.get(f"/api/charging_stations/{identity}/commands/", expect=200).json()["results"]
+        assert {c["action"] for c in commands} >= {"security_install_ca", "security_network_profile", "reset"}
     finally:
         await station.close()
