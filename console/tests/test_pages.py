@@ -592,3 +592,12 @@ def test_the_menus_dialogs_become_the_commands_parameters(client, operator_a, st
     )
     assert response.status_code == 201, response.content
     assert Command.objects.get().parameters == parameters
+
+
+def test_the_message_log_shows_payloads_as_json(client, operator_a, station_a):
+    Message.objects.create(
+        station=station_a, direction="out", message_type=3, action="BootNotification", unique_id="u1",
+        payload={"status": "Accepted", "interval": 300, "currentTime": None}, time=timezone.now(),
+    )
+    html = login(client, operator_a).get(reverse("console:station-messages", args=["CP-A-1"])).content.decode()
+    assert "{&quot;status&quot;: &quot;Accepted&quot;, &quot;interval&quot;: 300, &quot;currentTime&quot;: null}" in html
