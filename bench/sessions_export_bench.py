@@ -1,8 +1,9 @@
 """Benchmark: export 1,000,000 charging sessions.
 
-    .venv/bin/python bench/sessions_export_bench.py [--sessions 1000000] [--keep DIR]
+    .venv/bin/python bench/sessions_export_bench.py [--sessions 1000000] [--keep DIR] [--database-url URL]
 
-Seeds a fresh SQLite file database (migrated like production) with N sessions by bulk SQL, then
+Seeds a fresh SQLite file database (or an empty PostgreSQL one), migrated like production, with N
+sessions by bulk SQL, then
 measures, each in its own process so the figures are the exporter's alone:
 
 1. `manage.py export_sessions --out FILE`: wall time and peak RSS (getrusage of the child);
@@ -30,6 +31,7 @@ import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from http.client import HTTPConnection
+from itertools import islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,13 +74,13 @@ print("JOB", export.status, export.row_count, export.file.name, round(time.monot
 """
 
 
-def env_for(var_dir: Path) -> dict[str, str]:
+def env_for(var_dir: Path, database_url: str | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "VAR_DIR"))}
     return {
         **base,
         "DJANGO_SETTINGS_MODULE": "switchplatform.settings",
         "VAR_DIR": str(var_dir),
-        "DATABASE_URL": f"sqlite:///{var_dir / 'db.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{var_dir / 'db.sqlite3'}",
         "SECRET_KEY": "bench-" + "x" * 40,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
@@ -103,7 +105,36 @@ def run_with_rusage(args: list[str], env: dict[str, str]) -> tuple[float, float,
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
-def seed(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> float:
+COLUMNS = [
+    "network_id", "location_id", "station_id", "ocpp_version", "transaction_id", "evse_id", "connector_id",
+    "id_token", "id_token_type", "authorization_status", "status", "started_at", "ended_at", "meter_start_wh",
+    "meter_stop_wh", "energy_wh", "peak_power_w", "stop_reason", "trigger_reason", "offline", "created_at",
+    "updated_at",
+]
+
+
+def session_rows(stations: list[tuple[int, int, int]], count: int):
+    """Sessions over one year, spread over the stations; the last 50 still active."""
+    rng = random.Random(42)
+    start = datetime(2025, 11, 1, tzinfo=UTC)
+    step = timedelta(days=365) / count
+    reasons = ["EVDisconnected", "Local", "Remote", "=cmd|' /C calc'!A0", "PowerLoss"]
+    for i in range(count):
+        station_id, network_id, location_id = stations[i % len(stations)]
+        begun = start + step * i
+        ended = begun + timedelta(minutes=rng.randint(5, 600))
+        energy = round(rng.uniform(0, 80_000), 1)
+        active = i >= count - 50
+        yield (
+            network_id, location_id, station_id, "1.6" if i % 3 else "2.0.1", str(i + 1), 1 + i % 2, 1,
+            f"TAG-{rng.randint(1, 20_000):05d}", "ISO14443", "Accepted", "active" if active else "completed",
+            begun, None if active else ended, 0.0, energy, energy,
+            rng.choice([3700.0, 7400.0, 11000.0, 22000.0]), "" if active else rng.choice(reasons), "", False,
+            begun, ended,
+        )
+
+
+def seed_sqlite(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> float:
     started = time.monotonic()
     db = sqlite3.connect(db_path)
     db.execute("PRAGMA journal_mode=WAL")
@@ -114,37 +145,14 @@ def seed(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> flo
     ).fetchall()
     for name, _ in indexes:
         db.execute(f'DROP INDEX "{name}"')
-    columns = [
-        "network_id", "location_id", "station_id", "ocpp_version", "transaction_id", "evse_id", "connector_id",
-        "id_token", "id_token_type", "authorization_status", "status", "started_at", "ended_at", "meter_start_wh",
-        "meter_stop_wh", "energy_wh", "peak_power_w", "stop_reason", "trigger_reason", "offline", "created_at",
-        "updated_at",
-    ]
-    sql = f"INSERT INTO charging_sessions_session ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    rng = random.Random(42)
-    start = datetime(2025, 11, 1, tzinfo=UTC)
-    step = timedelta(days=365) / count
-    reasons = ["EVDisconnected", "Local", "Remote", "=cmd|' /C calc'!A0", "PowerLoss"]
-    fmt = "%Y-%m-%d %H:%M:%S.%f"
-    batch: list[tuple] = []
-    for i in range(count):
-        station_id, network_id, location_id = stations[i % len(stations)]
-        begun = start + step * i
-        minutes = rng.randint(5, 600)
-        energy = round(rng.uniform(0, 80_000), 1)
-        ended = begun + timedelta(minutes=minutes)
-        active = i >= count - 50
-        batch.append((
-            network_id, location_id, station_id, "1.6" if i % 3 else "2.0.1", str(i + 1), 1 + i % 2, 1,
-            f"TAG-{rng.randint(1, 20_000):05d}", "ISO14443", "Accepted", "active" if active else "completed",
-            begun.strftime(fmt), None if active else ended.strftime(fmt), 0.0, energy, energy,
-            rng.choice([3700.0, 7400.0, 11000.0, 22000.0]), "" if active else rng.choice(reasons), "", 0,
-            begun.strftime(fmt), ended.strftime(fmt),
-        ))
-        if len(batch) == 50_000:
-            db.executemany(sql, batch)
-            batch.clear()
-    if batch:
+    sql = f"INSERT INTO charging_sessions_session ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    fmt = "%Y-%m-%d %H:%M:%S.%f"  # how Django stores datetimes in SQLite (UTC, no offset)
+
+    def as_sqlite(row):
+        return tuple(v.strftime(fmt) if isinstance(v, datetime) else v for v in row)
+
+    rows = map(as_sqlite, session_rows(stations, count))
+    while batch := list(islice(rows, 50_000)):
         db.executemany(sql, batch)
     for _, sql in indexes:
         db.execute(sql)
@@ -153,6 +161,27 @@ def seed(db_path: Path, stations: list[tuple[int, int, int]], count: int) -> flo
     db.execute("ANALYZE")
     db.close()
     return time.monotonic() - started
+
+
+def seed_postgres(url: str, stations: list[tuple[int, int, int]], count: int) -> float:
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(url) as db:
+        with db.cursor().copy(f"COPY charging_sessions_session ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in session_rows(stations, count):
+                copy.write_row(row)
+        db.execute("ANALYZE charging_sessions_session")
+    return time.monotonic() - started
+
+
+def database_mb(url: str | None, var_dir: Path) -> float:
+    if url is None:
+        return (var_dir / "db.sqlite3").stat().st_size / 2**20
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
 
 
 def free_port() -> int:
@@ -209,6 +238,9 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database-url", help="An empty PostgreSQL database (postgres://...) instead of the SQLite file; seeded with COPY"
+    )
     parser.add_argument("--keep", help="Work in this directory and keep it (default: a temporary one, removed)")
     options = parser.parse_args()
 
@@ -216,15 +248,18 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     var_dir = work / "var"
     var_dir.mkdir(exist_ok=True)
-    env = env_for(var_dir)
+    env = env_for(var_dir, options.database_url)
     daphne = None
     try:
         subprocess.run([PYTHON, MANAGE, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
         setup = subprocess.run([PYTHON, MANAGE, "shell", "-c", SETUP_SCRIPT], cwd=REPO, env=env, check=True, capture_output=True, text=True)
         tokens = {line.split()[0]: line.split()[1] for line in setup.stdout.splitlines() if line.startswith(("ADMIN", "MEMBER"))}
         stations = [tuple(map(int, line.split()[1:])) for line in setup.stdout.splitlines() if line.startswith("STATION")]
-        seconds = seed(var_dir / "db.sqlite3", stations, options.sessions)
-        db_mb = (var_dir / "db.sqlite3").stat().st_size / 2**20
+        if options.database_url:
+            seconds = seed_postgres(options.database_url, stations, options.sessions)
+        else:
+            seconds = seed_sqlite(var_dir / "db.sqlite3", stations, options.sessions)
+        db_mb = database_mb(options.database_url, var_dir)
         print(f"seeded {options.sessions:,} sessions in {seconds:.1f} s (database {db_mb:.0f} MB)")
 
         out = work / "sessions.csv"
