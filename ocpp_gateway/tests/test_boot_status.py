@@ -249,3 +249,24 @@ async def test_disconnect_keeps_last_seen(onboarded, connect):
     await station.comm.disconnect()
     await onboarded.arefresh_from_db()
     assert not onboarded.connected and onboarded.last_seen is not None
+
+
+async def test_status_updates_existing_rows_and_an_evse_with_two_connectors_keeps_its_own_status(onboarded, connect):
+    station = await connect("CP-A-1", subprotocols=["ocpp2.0.1"])
+
+    async def status(connector_id: int, value: str) -> None:
+        reply = await station.call(
+            call201.StatusNotification(timestamp="2026-03-01T10:00:00Z", connector_status=value, evse_id=1, connector_id=connector_id)
+        )
+        assert reply[0] == 3
+
+    await status(1, "Available")
+    await status(1, "Occupied")  # the UPDATE path
+    evse = await EVSE.objects.aget(station=onboarded, evse_id=1)
+    assert evse.status == "Occupied"  # one connector: the EVSE mirrors it
+    await status(2, "Faulted")
+    await status(1, "Available")
+    statuses = {c.connector_id: c.status async for c in Connector.objects.filter(evse=evse)}
+    assert statuses == {1: "Available", 2: "Faulted"}
+    await evse.arefresh_from_db()
+    assert evse.status == "Occupied"  # two connectors: neither speaks for the EVSE
