@@ -147,6 +147,10 @@ def certificate_request_sign(
         request.status = CertificateRequestStatus.REFUSED
         request.detail = str(exc)[:300]
         request.save()
+        from certificates.upgrades import upgrade_certificate_delivered
+
+        # An upgrade to profile 3 waiting for this certificate fails now, with the reason.
+        upgrade_certificate_delivered(request=request)
         return request
     request.status = CertificateRequestStatus.ISSUED
     request.certificate = pki.cert_pem(cert).decode("ascii")
