@@ -8,6 +8,7 @@ consumer's channel while it holds the station's socket. A channel-layer event of
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import json
 import logging
@@ -72,6 +73,21 @@ def _authenticate_unless_stale(*, deadline: float, **kwargs) -> AuthResult:
     if time.monotonic() > deadline:
         return AuthResult(None, "handshake abandoned while queued")
     return station_authenticate(**kwargs)
+
+
+# Stations whose socket this process holds (station id -> channel). daphne stops on SIGTERM
+# without running every consumer's disconnect; these are marked offline at exit instead.
+_online: dict[int, str] = {}
+
+
+@atexit.register
+def _mark_offline_at_exit() -> None:
+    for station_id, channel_name in list(_online.items()):
+        try:
+            station_disconnected(station_id=station_id, channel_name=channel_name, at=timezone.now())
+        except Exception:
+            logger.exception("Could not mark station %s offline at shutdown", station_id)
+            return
 
 
 class OcppConsumer(AsyncWebsocketConsumer):
@@ -204,6 +220,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         )
         station.connected = True
         station.channel_name = self.channel_name
+        _online[station.pk] = self.channel_name
         if previous and self.channel_layer is not None:
             # The station reconnected before its old socket timed out: close the old one (its
             # disconnect will not clear the flag: station_disconnected checks the channel).
@@ -223,6 +240,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await message_log.flush()
         except Exception:
             logger.exception("%s: could not write the message log on disconnect", self.identity)
+        if _online.get(self.station_id) == self.channel_name:
+            del _online[self.station_id]
         await database_sync_to_async(station_disconnected)(
             station_id=self.station_id, channel_name=self.channel_name, at=timezone.now()
         )

@@ -209,3 +209,16 @@ async def test_a_handshake_abandoned_in_the_queue_is_not_hashed(station_a, monke
         deadline=time.monotonic() - 1, identity="CP-A-1", headers=[basic("CP-A-1", STATION_PASSWORD)], client_address="10.0.0.1"
     )
     assert not result.ok and checked == []
+
+
+async def test_stations_still_connected_at_shutdown_are_marked_offline(station_a):
+    from ocpp_gateway import consumers
+
+    comm = communicator("CP-A-1")
+    assert (await comm.connect())[0]
+    assert (await refresh(station_a)).connected
+    # What atexit runs after daphne stopped without disconnecting the consumers.
+    await sync_to_async(consumers._mark_offline_at_exit)()
+    assert not (await refresh(station_a)).connected
+    await comm.disconnect()
+    assert consumers._online == {}
