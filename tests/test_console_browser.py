@@ -281,7 +281,7 @@ async def test_a_charged_session_is_listed_downloaded_exported_and_charted(conso
         assert csv.ok and identity in await csv.text()
 
         await page.click("#export-start")
-        await expect(page.locator("#export-progress")).to_contain_text("Export done: 1 sessions")
+        await expect(page.locator("#export-progress")).to_contain_text("Export done: 1 session.")
         exported = await page.request.get(await page.get_attribute("#export-download", "href"))
         assert exported.ok and identity in await exported.text()
         await screenshot(page, "sessions")

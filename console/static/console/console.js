@@ -115,7 +115,7 @@ const Console = {
       box.dataset.status = e.status;
       if (e.status === "done") {
         box.className = "command-result ok";
-        box.textContent = `Export done: ${e.row_count} sessions. `;
+        box.textContent = `Export done: ${e.row_count} session${e.row_count === 1 ? "" : "s"}. `;
         const link = document.createElement("a");
         link.href = e.download_url || `${url}download/`;
         link.id = "export-download";
