@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -40,6 +41,21 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in a process group (daphne; the worker and its pool)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return total
 
 
 def act_polling(api: Api, identity: str, params: dict, poll_seconds: float) -> tuple[int, datetime, float]:
@@ -135,9 +151,13 @@ async def run(args: argparse.Namespace) -> int:
                 while queue:
                     sent.append(await act(queue.pop(0)))
 
+            processes = {"daphne": [d.process.pid for d in platform.daphnes], "worker": [w.pid for w in platform.workers]}
+            cpu_before = {name: sum(group_cpu_seconds(pid) for pid in pids) for name, pids in processes.items()}
+            load_before = os.getloadavg()[0]
             started = time.perf_counter()
             await asyncio.gather(*(client() for _ in range(in_flight)))
             elapsed = time.perf_counter() - started
+            cpu = {name: (sum(group_cpu_seconds(pid) for pid in pids) - cpu_before[name]) * 1000 / len(sent) for name, pids in processes.items()}
             await asyncio.sleep(1)
             measured = [await asyncio.to_thread(timings, api, cid, wall) for cid, wall, _ in sent]
             recorded = [m[0] * 1000 for m in measured]
@@ -151,7 +171,9 @@ async def run(args: argparse.Namespace) -> int:
                 f"in flight {in_flight}: {len(sent)} actions in {elapsed:.2f} s; statuses {sorted(statuses)}\n"
                 f"  recorded: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(recorded):.1f} ms, mean {statistics.mean(recorded):.1f} ms\n"
                 f"  medians: request to row {stage[0]:.1f} ms, row to sent (broker, worker, channel layer) {stage[1]:.1f} ms, "
-                f"sent to answer recorded {stage[2]:.1f} ms"
+                f"sent to answer recorded {stage[2]:.1f} ms\n"
+                f"  CPU per action: daphne {cpu['daphne']:.1f} ms, worker {cpu['worker']:.1f} ms; "
+                f"machine load average {load_before:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
             )
             if args.poll_ms:
                 print(f"  seen by the client polling every {args.poll_ms} ms: p50 {percentile(seen, 50):.1f} ms, p99 {percentile(seen, 99):.1f} ms")
