@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import CharField, Func, IntegerField, QuerySet
+from django.db.models import CharField, Func, IntegerField, Q, QuerySet
 from django.http import StreamingHttpResponse
 
 # The file's columns, in order (documented in README.md), and the database values they come from.
@@ -119,12 +119,36 @@ def _escaped_names(queryset) -> dict[int, str]:
     return {pk: escape_cell(name) for pk, name in queryset.iterator(chunk_size=ROWS_PER_FETCH)}
 
 
-def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
-    """The file's rows (header excluded), formatted, from the database in chunks.
+def _pages(queryset: QuerySet) -> Iterator[list[tuple[Any, ...]]]:
+    """The queryset's export columns, newest first, ROWS_PER_FETCH rows per query (keyset pagination).
 
-    values_list + iterator: plain tuples fetched ROWS_PER_FETCH at a time (a server-side cursor on
-    PostgreSQL), never a model instance or the whole result in memory. Network, location and
-    station names come from small id → name maps instead of three joins per row.
+    Each page is its own short query that seeks the (started_at, id) index just past the previous
+    page, so nothing holds the whole result: not this process, and not the database either. (A
+    server-side cursor, what `.iterator()` uses on PostgreSQL, is declared WITH HOLD outside a
+    transaction and then materialises the whole result before the first row: measured at 2.9 s
+    for a million sessions. Keeping a transaction open across the streamed response instead would
+    hide a background export's progress updates until the end.)
+    """
+    from sessions.models import Session
+
+    ordered = queryset.order_by("-started_at", "-id").values_list(*_columns())
+    page = list(ordered[:ROWS_PER_FETCH])
+    while page:
+        yield page
+        if len(page) < ROWS_PER_FETCH:
+            return
+        last_id = page[-1][0]
+        last_started = Session.objects.filter(pk=last_id).values_list("started_at", flat=True).get()
+        # `started_at <= x` is the range the index seeks; the rest only skips the ties already sent.
+        after = ordered.filter(Q(started_at__lt=last_started) | Q(id__lt=last_id), started_at__lte=last_started)
+        page = list(after[:ROWS_PER_FETCH])
+
+
+def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
+    """The file's rows (header excluded), formatted, newest first.
+
+    values_list: plain tuples, never model instances. Network, location and station names come
+    from small id → name maps instead of three joins per row.
     """
     from locations.models import Location
     from networks.models import Network
@@ -134,27 +158,28 @@ def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
     locations = _escaped_names(Location.objects.values_list("id", "name"))
     stations = _escaped_names(Station.objects.values_list("id", "identity"))
     esc = escape_cell
-    for (pk, network, location, station, evse, connector, version, tx, token, status, started, ended, seconds, wh, peak,
-         reason) in queryset.values_list(*_columns()).iterator(chunk_size=ROWS_PER_FETCH):
-        # Python's float formatting ignores the locale: always a dot decimal separator. csv writes None as "".
-        yield [
-            pk,
-            networks.get(network, ""),
-            locations.get(location, ""),
-            stations.get(station, ""),
-            evse,
-            connector,
-            version,
-            esc(tx),
-            esc(token),
-            status,
-            started,
-            ended,
-            seconds,
-            f"{wh / 1000:.3f}",
-            None if peak is None else f"{peak / 1000:.3f}",
-            esc(reason),
-        ]
+    for page in _pages(queryset):
+        for (pk, network, location, station, evse, connector, version, tx, token, status, started, ended, seconds,
+             wh, peak, reason) in page:
+            # Python's float formatting ignores the locale: always a dot decimal separator. csv writes None as "".
+            yield [
+                pk,
+                networks.get(network, ""),
+                locations.get(location, ""),
+                stations.get(station, ""),
+                evse,
+                connector,
+                version,
+                esc(tx),
+                esc(token),
+                status,
+                started,
+                ended,
+                seconds,
+                f"{wh / 1000:.3f}",
+                None if peak is None else f"{peak / 1000:.3f}",
+                esc(reason),
+            ]
 
 
 def csv_chunks(

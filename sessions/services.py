@@ -161,7 +161,8 @@ def _store_samples(*, station: Station, evse_id: int, session: Session | None, r
         for r in readings
     ]
     if rows:
-        # A replayed message hits the (station, evse, timestamp) constraint and is skipped.
+        # A replayed message hits the (session, timestamp) or (station, evse, timestamp) constraint
+        # and is skipped.
         MeterSample.objects.bulk_create(rows, ignore_conflicts=True)
 
 

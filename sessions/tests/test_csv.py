@@ -120,3 +120,17 @@ async def test_under_asgi_the_file_streams_from_an_async_iterator(operator_a, se
     from django.db import connections
 
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+def test_every_session_is_exported_once_newest_first_across_pages(client, account_admin, station_a, station_b, monkeypatch):
+    from sessions import exports
+
+    monkeypatch.setattr(exports, "ROWS_PER_FETCH", 3)
+    # Ties on started_at straddle the page boundaries.
+    made = [make_session(station, minutes=m, tx=f"T{i}") for i, (station, m) in enumerate(
+        [(station_a, 0), (station_b, 0), (station_a, 5), (station_b, 5), (station_a, 5), (station_b, 5), (station_a, 9)]
+    )]
+    client.force_login(account_admin)
+    rows = read_csv(client.get("/api/sessions/?format=csv"))
+    expected = sorted(made, key=lambda s: (s.started_at, s.pk), reverse=True)
+    assert [int(r["session_id"]) for r in rows] == [s.pk for s in expected]
