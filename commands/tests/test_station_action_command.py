@@ -26,3 +26,15 @@ def test_it_reports_an_offline_station_and_bad_parameters(station_a, settings, c
         call_command("station_action", "CP-NOPE", "reset")
     with pytest.raises(CommandError, match="key=value"):
         call_command("station_action", "CP-A-1", "reset", "-p", "Hard")
+
+
+def test_with_a_user_it_acts_through_that_users_networks(station_a, operator_a, viewer_a, operator_b, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    with pytest.raises(CommandError, match="No station"):
+        call_command("station_action", "CP-A-1", "clear_cache", "--user", operator_b.username)
+    with pytest.raises(CommandError, match="does not allow remote actions"):
+        call_command("station_action", "CP-A-1", "clear_cache", "--user", viewer_a.username)
+    assert not Command.objects.exists()
+    with pytest.raises(CommandError, match="Station offline"):
+        call_command("station_action", "CP-A-1", "clear_cache", "--user", operator_a.username)
+    assert Command.objects.get().requested_by == operator_a

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from commands.forms import ACTION_FORMS
 from commands.models import Command as CommandRecord
 from commands.services import WAIT_GRACE_SECONDS, UnknownAction, command_request
+from networks.cli import Account, acting_user, add_user_argument
 from stations.models import Station
 
 
@@ -34,19 +35,29 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=list(ACTION_FORMS))
         parser.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE")
         parser.add_argument("--no-wait", action="store_true", help="Print the command id and return at once.")
+        add_user_argument(parser)
 
-    def handle(self, *args, identity: str, action: str, param: list[str], no_wait: bool, **options) -> None:
+    def handle(self, *args, identity: str, action: str, param: list[str], no_wait: bool, user: str | None, **options) -> None:
         if not settings.REDIS_URL:
             # The in-memory channel layer lives inside the daphne process: from here nothing reaches it.
             raise CommandError(
                 "station_action needs REDIS_URL: without it the channel layer is in-memory and only the "
                 "process serving the station can reach it. Use the admin or the API of `make run` instead."
             )
-        station = Station.objects.filter(identity=identity).first()
+        actor = acting_user(user)
+        # As in the API: another network's station does not exist, a viewer may look but not act.
+        station = Station.objects.for_user(actor).filter(identity=identity).first()
         if station is None:
             raise CommandError(f"No station {identity!r}.")
+        if not Station.objects.for_user(actor, write=True).filter(pk=station.pk).exists():
+            raise CommandError(f"{user}'s role in {station.network} does not allow remote actions.")
         try:
-            command = command_request(station=station, action=action, parameters=parse_params(param))
+            command = command_request(
+                station=station,
+                action=action,
+                parameters=parse_params(param),
+                requested_by=None if isinstance(actor, Account) else actor,
+            )
         except UnknownAction as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
