@@ -25,7 +25,7 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import timezone
-from ocpp.messages import Call, MessageType
+from ocpp.messages import Call, CallError, MessageType
 
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
@@ -104,6 +104,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # a late remote command, never the station's socket (Channels would close it with 1011).
         self.scope = scope
         self._tasks: set[asyncio.Task] = set()
+        self._cancel_on_disconnect: set[asyncio.Task] = set()
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send
         sources = [receive]
@@ -141,15 +142,19 @@ class OcppConsumer(AsyncWebsocketConsumer):
         else:
             await super().dispatch(message)
 
-    def start_task(self, coro) -> asyncio.Task:
-        """A task tied to this connection: referenced until done, cancelled on disconnect."""
+    def start_task(self, coro, *, cancel_on_disconnect: bool = True) -> asyncio.Task:
+        """A task tied to this connection: referenced until done; cancelled on disconnect unless it
+        must finish its own bookkeeping (remote actions record the failure themselves)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
+        if cancel_on_disconnect:
+            self._cancel_on_disconnect.add(task)
         task.add_done_callback(self._task_done)
         return task
 
     def _task_done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
+        self._cancel_on_disconnect.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("%s: background task failed", self.identity, exc_info=task.exception())
 
@@ -234,8 +239,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.station_id is None:
             return
         charge_point, self.charge_point = self.charge_point, None
-        for task in list(self._tasks):
+        for task in list(self._cancel_on_disconnect):
             task.cancel()
+        if charge_point is not None and charge_point.outstanding:
+            # Fail the request waiting for an answer now rather than after OCPP_CALL_TIMEOUT.
+            unique_id = charge_point.outstanding[0]
+            charge_point.take_response(CallError(unique_id, "GenericError", "The station disconnected before answering", {}))
         try:
             await message_log.flush()
         except Exception:
@@ -256,7 +265,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
         if self.charge_point is None:
             return
-        self.start_task(remote.execute(self, event))
+        self.start_task(remote.execute(self, event), cancel_on_disconnect=False)
 
     async def ocpp_close(self, event: dict[str, Any]) -> None:
         await self.close(code=event.get("code", CLOSE_REPLACED))

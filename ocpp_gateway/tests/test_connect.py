@@ -222,3 +222,57 @@ async def test_stations_still_connected_at_shutdown_are_marked_offline(station_a
     assert not (await refresh(station_a)).connected
     await comm.disconnect()
     assert consumers._online == {}
+
+
+async def test_a_request_outstanding_when_the_station_disconnects_fails_at_once(station_a, fake_remote):
+    from ocpp.exceptions import GenericError
+
+    from ocpp_gateway.tests.conftest import send_command
+
+    outcome = asyncio.get_running_loop().create_future()
+
+    async def execute(consumer, event):
+        try:
+            await consumer.charge_point.call(call.GetConfiguration(), suppress=False)
+            outcome.set_result("answered")
+        except GenericError as exc:
+            outcome.set_result(exc.description)
+
+    fake_remote(execute)
+    comm = communicator("CP-A-1")
+    assert (await comm.connect())[0]
+    await send_command(station_a, {})
+    assert (await comm.receive_json_from())[2] == "GetConfiguration"
+    await comm.disconnect()
+    assert await asyncio.wait_for(outcome, 2) == "The station disconnected before answering"
+
+
+async def test_a_channel_layer_failure_does_not_drop_the_station(station_a, monkeypatch):
+    from channels.layers import InMemoryChannelLayer
+
+    station_a.state = StationState.ONBOARDED
+    await station_a.asave(update_fields=["state"])
+    original = InMemoryChannelLayer.receive
+    failures = []
+
+    async def flaky(self, channel):
+        if not failures:
+            failures.append(channel)
+            raise ConnectionError("redis went away")
+        return await original(self, channel)
+
+    monkeypatch.setattr(InMemoryChannelLayer, "receive", flaky)
+    comm = communicator("CP-A-1")
+    assert (await comm.connect())[0]
+    await asyncio.sleep(0.1)
+    assert failures
+    await comm.send_to(text_data='[2,"1","Heartbeat",{}]')
+    assert (await comm.receive_json_from())[0] == 3
+    # The retried receive still delivers events.
+    await asyncio.sleep(0.6)
+    await refresh(station_a)
+    from channels.layers import get_channel_layer
+
+    await get_channel_layer().send(station_a.channel_name, {"type": "ocpp.close", "code": 4000})
+    assert (await comm.receive_output(timeout=3))["type"] == "websocket.close"
+    await comm.disconnect()
