@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shutil
 import ssl
 import urllib.request
@@ -214,28 +215,24 @@ async def test_forged_certificate_headers_on_plain_ws_count_for_nothing(tls):
 # --- SignCertificate over profile 2, then profile 3 with the certificate it produced -------------
 
 
-class CsrStation16(ChargePoint16):
-    """A 1.6 station with the security extension: keeps what CertificateSigned delivers."""
+def _csr_station(base, results):
+    """A station with the security extension (1.6) or 2.0.1: keeps what CertificateSigned delivers."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.chains: asyncio.Queue[str] = asyncio.Queue()
+    class CsrStation(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.chains: asyncio.Queue[str] = asyncio.Queue()
 
-    @on("CertificateSigned")
-    async def on_certificate_signed(self, certificate_chain: str, **kwargs):
-        self.chains.put_nowait(certificate_chain)
-        return result16.CertificateSigned(status="Accepted")
+        @on("CertificateSigned")
+        async def on_certificate_signed(self, certificate_chain: str, **kwargs):
+            self.chains.put_nowait(certificate_chain)
+            return results.CertificateSigned(status="Accepted")
+
+    return CsrStation
 
 
-class CsrStation201(ChargePoint201):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.chains: asyncio.Queue[str] = asyncio.Queue()
-
-    @on("CertificateSigned")
-    async def on_certificate_signed(self, certificate_chain: str, **kwargs):
-        self.chains.put_nowait(certificate_chain)
-        return result201.CertificateSigned(status="Accepted")
+CsrStation16 = _csr_station(ChargePoint16, result16)
+CsrStation201 = _csr_station(ChargePoint201, result201)
 
 
 @contextlib.asynccontextmanager
@@ -297,3 +294,21 @@ async def test_a_csr_for_another_identity_is_rejected_and_nothing_is_signed(tls)
             await asyncio.wait_for(cp.chains.get(), 2)
     page = tls.platform.admin().page(f"/admin/certificates/certificaterequest/?q={identity}")
     assert "is not the station identity" in page
+
+
+async def test_a_security_event_over_tls_is_shown_on_the_station_page(tls):
+    identity, password = new_station(tls, security_profile=2)
+    async with station_session(
+        tls.nginx.ocpp_url, identity, version="2.0.1", context=client_context(tls.ca_pem), password=password
+    ) as cp:
+        await cp.call(
+            call201.SecurityEventNotification(
+                type="InvalidCsmsCertificate", timestamp="2026-11-26T10:00:00Z", tech_info="chain too long"
+            )
+        )
+    station_pk = re.search(
+        r"/admin/stations/station/(\d+)/change/", tls.platform.admin().page(f"/admin/stations/station/?q={identity}")
+    ).group(1)
+    page = tls.platform.admin().page(f"/admin/stations/station/{station_pk}/change/")
+    assert "InvalidCsmsCertificate" in page and "chain too long" in page
+    assert "2 - wss:// with Basic auth" in page
