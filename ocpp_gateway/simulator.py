@@ -469,6 +469,73 @@ class SimulatedStation:
     async def send_status(self, connector_id: int) -> None:
         raise NotImplementedError
 
+    # -- behaviour both versions share, called by their handlers -----------------------------------
+
+    TRIGGERABLE = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues")
+    remote_kwh: float | None = None  # energy a remotely started session delivers; None: until stopped
+    _remote_start: tuple[int, str, int] | None = None
+
+    def send_triggered(self, requested_message: str, connector_ids: list[int]) -> None:
+        """After answering TriggerMessage Accepted: send what was asked for (1.6 §5.17, 2.0.1 F06)."""
+
+        async def send() -> None:
+            if requested_message == "BootNotification":
+                await self.boot("Triggered")
+                if self.accepted.is_set():
+                    self.start_heartbeats()
+            elif requested_message == "Heartbeat":
+                await self.heartbeat()
+            elif requested_message == "StatusNotification":
+                await self._send_statuses(connector_ids)
+            elif requested_message == "MeterValues":
+                for cid in connector_ids:
+                    if cid in self.connectors:
+                        await self.send_meter_values(cid)
+
+        self.spawn(send())
+
+    def accept_remote_start(self, connector_id: int | None, id_tag: str, remote_start_id: int) -> bool:
+        """Whether a remote start can be accepted; if so it starts once the answer is sent."""
+        cid = connector_id or next((c.connector_id for c in self.connectors.values() if c.status == "Available"), None)
+        # Not while Pending (1.6 §4.2, 2.0.1 B02.FR.05), and only on a free connector.
+        if not self.accepted.is_set() or cid not in self.connectors or self.connectors[cid].status != "Available":
+            return False
+        self._remote_start = (cid, id_tag, remote_start_id)
+        return True
+
+    def begin_remote_start(self) -> None:
+        if self._remote_start is not None:
+            cid, id_tag, remote_start_id = self._remote_start
+            self._remote_start = None
+            self.connectors[cid].session = self.spawn(
+                self.charge(connector_id=cid, id_tag=id_tag, remote_start_id=remote_start_id, kwh=self.remote_kwh)
+            )
+
+    def request_stop(self, transaction_id: int | str) -> bool:
+        for connector in self.connectors.values():
+            if connector.transaction_id == transaction_id:
+                connector.stop_reason = "Remote"
+                connector.stop_requested.set()
+                return True
+        return False
+
+    def set_availability(self, connector_ids: list[int], *, operative: bool) -> str:
+        """ChangeAvailability: Accepted (status reported at once), Scheduled during a transaction, or Rejected."""
+        if any(i not in self.connectors for i in connector_ids):
+            return "Rejected"
+        if any(self.connectors[i].transaction_id is not None for i in connector_ids):
+            # 1.6 §5.2 / 2.0.1 G03.FR.05: the change waits for the transaction's end.
+            return "Scheduled"
+        for i in connector_ids:
+            if self.connectors[i].status != "Faulted":
+                self.connectors[i].status = "Available" if operative else "Unavailable"
+        self.spawn(self._send_statuses(connector_ids))
+        return "Accepted"
+
+    async def _send_statuses(self, connector_ids: list[int]) -> None:
+        for cid in connector_ids:
+            await self.send_status(cid)
+
     def record(self, action: str, payload: dict[str, Any]) -> None:
         self.received.append((action, payload))
         self.received_event.set()
@@ -690,7 +757,7 @@ class Station16(FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
     @on("TriggerMessage")
     def on_trigger_message(self, requested_message: str, connector_id: int | None = None, **kwargs):
         self.record("TriggerMessage", {"requested_message": requested_message, "connector_id": connector_id})
-        if requested_message not in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
+        if requested_message not in self.TRIGGERABLE:
             return result16.TriggerMessage(status="NotImplemented")
         if connector_id is not None and connector_id != 0 and connector_id not in self.connectors:
             return result16.TriggerMessage(status="Rejected")
@@ -698,70 +765,30 @@ class Station16(FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
 
     @after("TriggerMessage")
     def after_trigger_message(self, requested_message: str, connector_id: int | None = None, **kwargs):
-        async def send() -> None:
-            if requested_message == "BootNotification":
-                await self.boot("Triggered")
-                if self.accepted.is_set():
-                    self.start_heartbeats()
-            elif requested_message == "Heartbeat":
-                await self.heartbeat()
-            elif requested_message == "StatusNotification":
-                for cid in [connector_id] if connector_id is not None else [0, *self.connectors]:
-                    await self.send_status(cid)
-            elif requested_message == "MeterValues":
-                for cid in [connector_id] if connector_id else list(self.connectors):
-                    await self.send_meter_values(cid)
-
-        if requested_message in ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues"):
-            self.spawn(send())
+        if requested_message in self.TRIGGERABLE and (connector_id in (None, 0) or connector_id in self.connectors):
+            # 1.6 connector 0 is the charge point itself; without a connector, all of them.
+            self.send_triggered(requested_message, [connector_id] if connector_id is not None else [0, *self.connectors])
 
     @on("RemoteStartTransaction")
     def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **kwargs):
         self.record("RemoteStartTransaction", {"id_tag": id_tag, "connector_id": connector_id, **kwargs})
-        cid = connector_id or next((c.connector_id for c in self.connectors.values() if c.status == "Available"), None)
-        if not self.accepted.is_set() or cid not in self.connectors or self.connectors[cid].status not in ("Available", "Preparing"):
-            return result16.RemoteStartTransaction(status="Rejected")
-        self._remote_start = (cid, id_tag)
-        return result16.RemoteStartTransaction(status="Accepted")
+        accepted = self.accept_remote_start(connector_id, id_tag, remote_start_id=1)
+        return result16.RemoteStartTransaction(status="Accepted" if accepted else "Rejected")
 
     @after("RemoteStartTransaction")
     def after_remote_start_transaction(self, **kwargs):
-        if getattr(self, "_remote_start", None):
-            cid, id_tag = self._remote_start
-            self._remote_start = None
-            self.connectors[cid].session = self.spawn(self.charge(connector_id=cid, id_tag=id_tag, remote_start_id=1, kwh=self.remote_kwh))
-
-    remote_kwh: float | None = None  # None: charge until stopped
+        self.begin_remote_start()
 
     @on("RemoteStopTransaction")
     def on_remote_stop_transaction(self, transaction_id: int, **kwargs):
         self.record("RemoteStopTransaction", {"transaction_id": transaction_id})
-        for connector in self.connectors.values():
-            if connector.transaction_id == transaction_id:
-                connector.stop_reason = "Remote"
-                connector.stop_requested.set()
-                return result16.RemoteStopTransaction(status="Accepted")
-        return result16.RemoteStopTransaction(status="Rejected")
+        return result16.RemoteStopTransaction(status="Accepted" if self.request_stop(transaction_id) else "Rejected")
 
     @on("ChangeAvailability")
     def on_change_availability(self, connector_id: int, type: str, **kwargs):
         self.record("ChangeAvailability", {"connector_id": connector_id, "type": type})
-        targets = list(self.connectors.values()) if connector_id == 0 else [self.connectors.get(connector_id)]
-        if None in targets:
-            return result16.ChangeAvailability(status="Rejected")
-        busy = any(c.transaction_id is not None for c in targets)
-        new_status = "Unavailable" if type == "Inoperative" else "Available"
-        if not busy:
-            for c in targets:
-                if c.status != "Faulted":
-                    c.status = new_status
-            self.spawn(self._send_statuses([c.connector_id for c in targets]))
-        # 1.6 §5.2: during a transaction the change is scheduled for its end.
-        return result16.ChangeAvailability(status="Scheduled" if busy else "Accepted")
-
-    async def _send_statuses(self, connector_ids: list[int]) -> None:
-        for cid in connector_ids:
-            await self.send_status(cid)
+        ids = list(self.connectors) if connector_id == 0 else [connector_id]
+        return result16.ChangeAvailability(status=self.set_availability(ids, operative=type == "Operative"))
 
     @on("ClearCache")
     def on_clear_cache(self, **kwargs):
@@ -1087,12 +1114,10 @@ class Station201(FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
             return result201.UnlockConnector(status="OngoingAuthorizedTransaction")
         return result201.UnlockConnector(status="Unlocked")
 
-    _triggerable = ("BootNotification", "Heartbeat", "StatusNotification", "MeterValues")
-
     @on("TriggerMessage")
     def on_trigger_message(self, requested_message: str, evse: dict[str, Any] | None = None, **kwargs):
         self.record("TriggerMessage", {"requested_message": requested_message, "evse": evse})
-        if requested_message not in self._triggerable:
+        if requested_message not in self.TRIGGERABLE:
             return result201.TriggerMessage(status="NotImplemented")
         if evse and evse.get("id") not in self.connectors:
             return result201.TriggerMessage(status="Rejected")
@@ -1100,70 +1125,31 @@ class Station201(FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
 
     @after("TriggerMessage")
     def after_trigger_message(self, requested_message: str, evse: dict[str, Any] | None = None, **kwargs):
-        async def send() -> None:
-            targets = [evse["id"]] if evse and evse.get("id") else list(self.connectors)
-            if requested_message == "BootNotification":
-                await self.boot("Triggered")
-                if self.accepted.is_set():
-                    self.start_heartbeats()
-            elif requested_message == "Heartbeat":
-                await self.heartbeat()
-            elif requested_message == "StatusNotification":
-                for cid in targets:
-                    await self.send_status(cid)
-            elif requested_message == "MeterValues":
-                for cid in targets:
-                    await self.send_meter_values(cid)
-
-        if requested_message in self._triggerable and not (evse and evse.get("id") not in self.connectors):
-            self.spawn(send())
+        if requested_message in self.TRIGGERABLE and not (evse and evse.get("id") not in self.connectors):
+            self.send_triggered(requested_message, [evse["id"]] if evse and evse.get("id") else list(self.connectors))
 
     @on("RequestStartTransaction")
     def on_request_start_transaction(self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None, **kwargs):
         self.record("RequestStartTransaction", {"id_token": id_token, "remote_start_id": remote_start_id, "evse_id": evse_id, **kwargs})
-        cid = evse_id or next((c.connector_id for c in self.connectors.values() if c.status == "Available"), None)
-        if not self.accepted.is_set() or cid not in self.connectors or self.connectors[cid].status != "Available":
+        if not self.accept_remote_start(evse_id, id_token["id_token"], remote_start_id):
             return result201.RequestStartTransaction(status="Rejected")
         self._pending_tx_id = uuid.uuid4().hex[:20]
-        self._remote_start = (cid, id_token["id_token"], remote_start_id)
         return result201.RequestStartTransaction(status="Accepted")
 
     @after("RequestStartTransaction")
     def after_request_start_transaction(self, **kwargs):
-        if getattr(self, "_remote_start", None):
-            cid, id_tag, remote_start_id = self._remote_start
-            self._remote_start = None
-            self.connectors[cid].session = self.spawn(self.charge(connector_id=cid, id_tag=id_tag, remote_start_id=remote_start_id, kwh=self.remote_kwh))
-
-    remote_kwh: float | None = None
+        self.begin_remote_start()
 
     @on("RequestStopTransaction")
     def on_request_stop_transaction(self, transaction_id: str, **kwargs):
         self.record("RequestStopTransaction", {"transaction_id": transaction_id})
-        for connector in self.connectors.values():
-            if connector.transaction_id == transaction_id:
-                connector.stop_reason = "Remote"
-                connector.stop_requested.set()
-                return result201.RequestStopTransaction(status="Accepted")
-        return result201.RequestStopTransaction(status="Rejected")
+        return result201.RequestStopTransaction(status="Accepted" if self.request_stop(transaction_id) else "Rejected")
 
     @on("ChangeAvailability")
     def on_change_availability(self, operational_status: str, evse: dict[str, Any] | None = None, **kwargs):
         self.record("ChangeAvailability", {"operational_status": operational_status, "evse": evse})
         ids = [evse["id"]] if evse and evse.get("id") else list(self.connectors)
-        if any(i not in self.connectors for i in ids):
-            return result201.ChangeAvailability(status="Rejected")
-        busy = any(self.connectors[i].transaction_id is not None for i in ids)
-        if not busy:
-            for i in ids:
-                if self.connectors[i].status != "Faulted":
-                    self.connectors[i].status = "Unavailable" if operational_status == "Inoperative" else "Available"
-            self.spawn(self._send_statuses(ids))
-        return result201.ChangeAvailability(status="Scheduled" if busy else "Accepted")
-
-    async def _send_statuses(self, connector_ids: list[int]) -> None:
-        for cid in connector_ids:
-            await self.send_status(cid)
+        return result201.ChangeAvailability(status=self.set_availability(ids, operative=operational_status == "Operative"))
 
     @on("ClearCache")
     def on_clear_cache(self, **kwargs):
