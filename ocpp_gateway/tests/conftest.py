@@ -50,14 +50,16 @@ class Station:
             await validate_payload(CallResult(unique_id, reply[2], action=action), self.version)
         return reply
 
-    async def send_raw(self, text: str | None = None, *, binary: bytes | None = None) -> list | None:
+    async def send_raw(self, text: str | None = None, *, binary: bytes | None = None, answered: bool = True) -> list | None:
+        """Send a frame as is; return the answer, or None when ``answered=False`` and none came."""
         if binary is not None:
             await self.comm.send_to(bytes_data=binary)
         else:
             await self.comm.send_to(text_data=text)
-        if await self.comm.receive_nothing(timeout=0.3):
+        if not answered:
+            assert await self.comm.receive_nothing(timeout=0.5)
             return None
-        return json.loads(await self.comm.receive_from())
+        return json.loads(await self.comm.receive_from(timeout=5))
 
     async def receive(self) -> list:
         return json.loads(await self.comm.receive_from(timeout=5))
