@@ -26,7 +26,8 @@ from stations.models import ConfigurationKey, DeviceModelVariable, Station
 @admin.register(Command)
 class CommandAdmin(NetworkScopedAdmin):
     list_display = ["created_at", "station", "action", "status_badge", "result", "requested_by", "answered_at"]
-    list_filter = ["status", "action", "station__network"]
+    # Only the networks present in the user's commands (Django's plain filter lists every network).
+    list_filter = ["status", "action", ("station__network", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["station__identity", "station__name", "error", "result"]
     list_select_related = ["station", "requested_by"]
     date_hierarchy = "created_at"

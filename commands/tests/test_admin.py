@@ -74,3 +74,11 @@ def test_commands_are_records_nobody_edits(account_admin, station_a):
     assert client.get("/admin/commands/command/add/").status_code == 403
     Station.objects.filter(pk=station_a.pk).update(name="Renamed")
     assert "Renamed" in client.get("/admin/commands/command/").content.decode()
+
+
+def test_the_command_list_shows_only_the_users_networks(operator_b, station_a, station_b):
+    Command.objects.create(station=station_a, action="reset", error="mine-a")
+    Command.objects.create(station=station_b, action="clear_cache", error="mine-b")
+    page = browser(operator_b).get("/admin/commands/command/").content.decode()
+    assert "CP-B-1" in page and "CP-A-1" not in page
+    assert "Network A" not in page  # not even in the network filter
