@@ -61,6 +61,21 @@ def _maintain(stop: threading.Event) -> None:
         gc.freeze()
 
 
+SLOW_PAUSE = 0.05
+_started: list[float] = []
+
+
+def _watch(phase: str, info: dict) -> None:
+    # A pause long enough to show in station latency is worth a log line: it says which
+    # generation and how much the heap has grown since the last freeze.
+    if phase == "start":
+        _started[:] = [time.perf_counter()]
+    elif _started:
+        pause = time.perf_counter() - _started[0]
+        if pause > SLOW_PAUSE:
+            logger.warning("gc: generation %d pause %.0f ms (%d objects collected)", info["generation"], pause * 1000, info["collected"])
+
+
 def tune(*, warm: bool = True) -> threading.Event:
     """Call once, after Django is set up and before serving. Returns an event that stops the upkeep."""
     if warm:
@@ -68,6 +83,8 @@ def tune(*, warm: bool = True) -> threading.Event:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+    if _watch not in gc.callbacks:
+        gc.callbacks.append(_watch)
     stop = threading.Event()
     threading.Thread(target=_maintain, args=(stop,), name="gc-upkeep", daemon=True).start()
     return stop
