@@ -115,3 +115,20 @@ async def test_repeated_failures_from_one_address_are_throttled(make_platform):
         assert await refused_status(url, subprotocol="ocpp1.6", headers={"Authorization": basic_auth_header(identity, "wrong-password-12345")}) == 403
     # The limit is reached: even the right password is refused for the rest of the minute.
     assert await refused_status(url, subprotocol="ocpp1.6", headers={"Authorization": basic_auth_header(identity, password)}) == 403
+
+
+async def test_a_replaced_password_stops_working_at_once(api, new_station):
+    station = new_station("PWD")
+    async with simulated_station("1.6", identity=station.identity, password=station.password, url=station.url) as sim:
+        assert sim.boot_status == "Accepted"
+    # The old password was verified (and remembered) a moment ago; replacing it must still end it.
+    new_password = "a-brand-new-password-42"
+    assert await asyncio.to_thread(
+        api.patch, f"/api/charging_stations/{station.identity}/", json_body={"password": new_password}, expect=200
+    )
+    status = await refused_status(
+        station.connection_url, subprotocol="ocpp1.6", headers={"Authorization": basic_auth_header(station.identity, station.password)},
+    )
+    assert status == 403
+    async with simulated_station("1.6", identity=station.identity, password=new_password, url=station.url) as sim:
+        assert sim.boot_status == "Accepted"

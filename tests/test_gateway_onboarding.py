@@ -76,3 +76,19 @@ async def test_a_station_that_reboots_comes_back_online(version, api, new_statio
         assert await sim.heartbeat()
         seen = await api.station_when(station.identity, lambda s: s["connected"], what="online after the reboot")
         assert seen["state"] == "onboarded"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_rejected_station_is_told_so_and_may_send_nothing_else(version, api, new_station):
+    station = new_station("REJ")
+    api.patch(f"/api/charging_stations/{station.identity}/", json_body={"state": "rejected"}, expect=200)
+    async with simulated_station(version, identity=station.identity, password=station.password, url=station.url, boot=False) as sim:
+        assert await sim.boot() == "Rejected"
+        # Rejected: the interval is the wait before the next BootNotification (1.6 §4.2, 2.0.1 B03).
+        assert sim.boot_interval > 0
+        with pytest.raises(Exception) as refused:
+            await sim.heartbeat()
+        assert type(refused.value).__name__ == "SecurityError"
+        seen = await api.station_when(station.identity, lambda s: s["connected"], what="connected")
+        assert seen["state"] == "rejected"
+        assert seen["vendor"] == "Switch"
