@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import math
+import ssl as ssl_module
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -46,6 +47,7 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from websockets.asyncio.client import ClientConnection
 
+from certificates.simulation import SecurityProfilesMixin201
 from firmware.simulation import FirmwareUpdateMixin
 
 logger = logging.getLogger("ocpp_gateway.simulator")
@@ -72,6 +74,7 @@ async def open_websocket(
     headers: dict[str, str] | None = None,
     open_timeout: float = 10,
     max_size: int | None = 2**22,
+    ssl: ssl_module.SSLContext | None = None,
 ) -> ClientConnection:
     """Open a websocket the way a station does. Raises websockets.InvalidStatus on a refused upgrade
     (e.g. `exc.response.status_code == 403`)."""
@@ -87,6 +90,7 @@ async def open_websocket(
         # Stations rarely negotiate permessage-deflate; keep frames as sent, as real ones do.
         compression=None,
         ping_interval=None,
+        ssl=ssl,
     )
 
 
@@ -209,6 +213,10 @@ class SimulatedStation:
     def is_connected(self) -> bool:
         return self.websocket is not None and self._reader is not None and not self._reader.done()
 
+    def ssl_context(self) -> ssl_module.SSLContext | None:
+        """For wss:// URLs: the default trust store (certificates.simulation trusts the installed CSMS root)."""
+        return None
+
     async def connect(self) -> str | None:
         """Open the websocket and start answering the CSMS. Returns the negotiated subprotocol."""
         self.websocket = await open_websocket(
@@ -216,6 +224,7 @@ class SimulatedStation:
             identity=self.username if self.password is not None else None,
             password=self.password,
             subprotocols=self.subprotocols,
+            ssl=self.ssl_context(),
         )
         self._connection = self.websocket
         self.subprotocol = self.websocket.subprotocol
@@ -823,7 +832,8 @@ class Variable:
         return (self.component, self.evse, self.connector, self.name, self.instance)
 
 
-class Station201(FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
+# SecurityProfilesMixin201 (certificates app, issue 7): network profiles, TLS, certificates.
+class Station201(SecurityProfilesMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"
     report_part_size = 10
