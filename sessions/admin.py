@@ -69,7 +69,7 @@ class StatusFilter(_SessionParamFilter):
 class RangeAndTokenFilter(admin.ListFilter):
     """Started since / until (dates) and id token: free-text inputs, one small GET form."""
 
-    title = "started between, id token"
+    title = "start date and id token"
     template = "admin/charging_sessions/session/range_filter.html"
     parameters = ("since", "until", "id_token")
 
@@ -123,6 +123,8 @@ class SessionAdmin(NetworkScopedAdmin):
     search_fields = ["id_token", "transaction_id", "station__identity"]
     list_select_related = ["station", "network", "location"]
     show_full_result_count = False
+    # Counting every filter choice over millions of sessions is not worth a page load.
+    show_facets = admin.ShowFacets.NEVER
     change_list_template = "admin/charging_sessions/session/change_list.html"
     readonly_fields = [f.name for f in Session._meta.fields if f.name != "start_key"]
     exclude = ["start_key"]

@@ -102,6 +102,7 @@ def test_the_admin_list_is_scoped_and_filtered(client, operator_a, operator_b, s
     page = client.get("/admin/charging_sessions/session/?since=2026-11-03&until=2026-11-03&id_token=bob")
     assert list(page.context["cl"].result_list) == [sessions_ab["a_day2"]]
     assert "Download CSV" in page.content.decode()
+    assert client.get("/admin/charging_sessions/session/?_facets=True").status_code == 200
     assert client.get(f"/admin/charging_sessions/session/{sessions_ab['a_day1'].pk}/change/").status_code == 200
 
     client.force_login(operator_b)
