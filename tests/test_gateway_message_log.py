@@ -59,7 +59,11 @@ async def test_the_log_shows_each_call_and_its_answer(version, admin, new_statio
     assert boot_call and boot_answer, rows
     assert "SimCharger" in boot_call[0]
     assert '"status":"Accepted"' in boot_answer[0].replace(" ", "")
-    assert find(rows, f"{station.identity[-4:]}-m2", "Heartbeat", "CALLRESULT", outgoing)
+    # The station's Heartbeat and the platform's answer, under the station's message id.
+    heartbeat_call = find(rows, "Heartbeat", "CALL ", incoming)
+    assert len(heartbeat_call) == 1
+    heartbeat_id = re.search(rf"{station.identity[-4:]}-m\d+", heartbeat_call[0]).group(0)
+    assert find(rows, heartbeat_id + " ", "Heartbeat", "CALLRESULT", outgoing)
     assert find(rows, "StatusNotification", "CALL ", incoming)
     # The platform's own request and the station's answer, under the same message id.
     request = find(rows, read, "CALL ", outgoing)
