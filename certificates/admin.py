@@ -107,7 +107,7 @@ class PasswordRotationAdmin(ReadOnlyRecordAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             return _form_with_request(PasswordRotationStartForm, request)
-        return super().get_form(request, obj, fields=["status", "detail"], **kwargs)
+        return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -138,3 +138,36 @@ def test_certificate_actions_on_another_networks_station_are_404(client, operato
     assert client.get(f"/admin/certificates/installedcertificate/station/{station_a.pk}/refresh/").status_code == 404
     assert client.post(f"/admin/certificates/installedcertificate/station/{station_a.pk}/refresh/").status_code == 404
     assert not Command.objects.exists()
+
+
+def test_rotating_a_password_from_the_admin_records_the_rotation(client, operator_a, station_a):
+    from certificates.models import PasswordRotation
+
+    operator_a.is_staff = True
+    operator_a.save()
+    client.force_login(operator_a)
+    response = client.post("/admin/certificates/passwordrotation/add/", {"station": station_a.pk}, follow=True)
+    assert response.status_code == 200
+    rotation = PasswordRotation.objects.get()
+    assert rotation.station == station_a and rotation.requested_by == operator_a
+    # The station is offline here: the rotation failed and says so on its page.
+    page = client.get(f"/admin/certificates/passwordrotation/{rotation.pk}/change/").content.decode()
+    assert "station offline" in page
+
+
+def test_an_upgrade_page_lists_its_steps(client, operator_a, station_a):
+    upgrade = UpgradeRecord.objects.create(
+        station=station_a, from_profile=1, target_profile=2, target_url="wss://x/", status="failed",
+        error="Step failed: Install the platform CA (InstallCertificate) (Rejected). The station stays on security profile 1.",
+    )
+    UpgradeStep.objects.create(upgrade=upgrade, key="install_ca", name="Install the platform CA (InstallCertificate)", status="failed", detail="Rejected")
+    operator_a.is_staff = True
+    operator_a.save()
+    client.force_login(operator_a)
+    page = client.get(f"/admin/certificates/upgraderecord/{upgrade.pk}/change/").content.decode()
+    assert "Install the platform CA (InstallCertificate)" in page
+    assert "The station stays on security profile 1." in page
+    for path in ("/admin/certificates/upgraderecord/", "/admin/certificates/passwordrotation/",
+                 "/admin/certificates/certificaterequest/", "/admin/certificates/installedcertificate/",
+                 "/admin/certificates/connectionsecurity/"):
+        assert client.get(path).status_code == 200, path
