@@ -219,14 +219,6 @@ def installed_certificates_replace(*, station: Station, reported: list[dict], ce
     return InstalledCertificate.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def installed_certificate_deleted(*, certificate: InstalledCertificate, status: str) -> bool:
-    """Record a DeleteCertificateResponse; the row goes only when the station says Accepted."""
-    if status == "Accepted":
-        certificate.delete()
-        return True
-    return False
-
-
 # --- admission: which profile a connection is on, and whether it may stay -------------------------
 
 
@@ -496,15 +488,19 @@ def security_command_finished(*, command_id: int, action: str | None = None) -> 
         return
     if command.action == remote.PASSWORD:
         _password_command_finished(command=command)
-    elif command.action == remote.CERTIFICATE_IDS and command.status == CommandStatus.ACCEPTED:
-        version = command.station.ocpp_version
-        items = (command.answer or {}).get("certificateHashDataChain") or []
-        if version == OcppVersion.V16 or "certificateHashData" in (command.answer or {}):
+    elif command.action == remote.CERTIFICATE_IDS and (command.status == CommandStatus.ACCEPTED or command.result == "NotFound"):
+        answer = command.answer or {}
+        if "certificateHashDataChain" in answer or command.station.ocpp_version == OcppVersion.V201:
+            # 2.0.1 without certificateType asked for every type: the answer replaces them all.
+            installed_certificates_replace(station=command.station, reported=answer.get("certificateHashDataChain") or [])
+        else:
+            # 1.6 asks for one type at a time: only that type's rows are replaced.
             kind = command.parameters.get("certificate_type") or "CentralSystemRootCertificate"
-            items = [{"certificateType": kind, "certificateHashData": d} for d in (command.answer or {}).get("certificateHashData") or []]
-        installed_certificates_replace(station=command.station, reported=items)
-    elif command.action == remote.CERTIFICATE_IDS and command.result == "NotFound":
-        installed_certificates_replace(station=command.station, reported=[])
+            installed_certificates_replace(
+                station=command.station,
+                reported=[{"certificateType": kind, "certificateHashData": d} for d in answer.get("certificateHashData") or []],
+                certificate_types=[kind],
+            )
     elif command.action == remote.DELETE_CERTIFICATE and command.status == CommandStatus.ACCEPTED:
         InstalledCertificate.objects.filter(pk=command.parameters.get("installed_certificate_id"), station=command.station).delete()
     upgrade_command_finished(command=command)
