@@ -273,12 +273,6 @@ def station_admission(
     return Admission(int(profile))
 
 
-def station_connection_refused(*, station: Station, reason: str) -> None:
-    station.last_connection_error = reason[:300]
-    station.last_connection_error_at = timezone.now()
-    station.save(update_fields=["last_connection_error", "last_connection_error_at"])
-
-
 def station_connection_secured(*, station: Station, profile: int, client_cn: str | None = None) -> None:
     """Record the profile of the connection just admitted: one UPDATE per connect (reconnect storms)."""
     values = {"profile": profile, "client_certificate_cn": client_cn or "", "connected_at": timezone.now()}
