@@ -8,6 +8,7 @@ being sent twice or an answer being overwritten.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import threading
@@ -221,7 +222,7 @@ def command_dispatch(*, command_id: int, wait: bool) -> Command:
                     settled = _run_in_worker_loop(_deliver(command.pk, channel_name, timeout))
                 else:
                     # Eager, inside daphne: run on daphne's own loop (the in-memory layer lives there).
-                    async_to_sync(_deliver)(command.pk, channel_name, None)
+                    async_to_sync(_deliver_eager)(command.pk, channel_name, timeout)
             except ChannelFull:
                 command_finish(
                     command=command,
@@ -281,6 +282,26 @@ async def _deliver(command_id: int, channel_name: str, wait_seconds: float | Non
         return True
     # A stale notice (e.g. a duplicate delivery); fall back to watching the row.
     return await _poll(command_id, wait_seconds - (loop.time() - started))
+
+
+async def _deliver_eager(command_id: int, channel_name: str, expire_after: float) -> None:
+    """Eager delivery: send without waiting, and leave the backstop expiry on the (daphne) loop.
+
+    Without a worker nothing else would notice a command no consumer took (a stale channel_name after
+    a crash), and it would stay "queued" for ever.
+    """
+    await _deliver(command_id, channel_name, None)
+
+    def expire() -> None:
+        task = asyncio.ensure_future(database_sync_to_async(command_expire)(command_id=command_id))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    # A fresh context: the request's would send the database work to its thread, gone by then.
+    asyncio.get_running_loop().call_later(expire_after, expire, context=contextvars.Context())
+
+
+_background: set[asyncio.Task] = set()
 
 
 async def _poll(command_id: int, seconds: float) -> bool:

@@ -336,3 +336,16 @@ async def test_a_1_6_reset_on_idle_waits_until_the_session_has_ended(cluster):
         done = await outcome(api, sent["id"], held=False)
         assert (done["status"], done["result"], done["waiting_for_idle"]) == ("accepted", "Accepted", False)
         assert await sim.wait_for_request("Reset") == {"type": "Soft"}
+
+
+async def test_the_embedded_setup_does_not_leave_an_untaken_command_queued(make_platform):
+    """A stale channel_name (daphne died without clearing it): nobody takes the command; it ends as offline."""
+    platform = make_platform(env={"OCPP_CALL_TIMEOUT": "1"})
+    identity, password = unique_identity("STALE"), station_password()
+    platform.api.create_station(identity=identity, password=password, network=platform.api.ensure_network("E2E")["name"])
+    platform.manage("shell", "-c", f"from stations.models import Station; Station.objects.filter(identity='{identity}').update(channel_name='specific.gone!nobody', connected=True)")
+    sent = await act(platform.api, identity, "clear_cache")
+    assert sent["status"] == "queued"
+    done = await outcome(platform.api, sent["id"], timeout=20)
+    assert done["status"] == "station_offline"
+    assert "no gateway took the command" in done["error"]
