@@ -70,9 +70,14 @@ class StationActionView(APIView):
         if action not in ACTION_FORMS:
             raise Http404(f"No action {action!r}.")
         station = _station_for(request, identity, write=True)
-        data = request.data if isinstance(request.data, dict) else {}
+        if hasattr(request.data, "dict"):  # form-encoded (the browsable API): one value per key
+            data = request.data.dict()
+        elif isinstance(request.data, dict):
+            data = dict(request.data)
+        else:
+            raise serializers.ValidationError({"non_field_errors": ["Send the parameters as a JSON object."]})
         try:
-            command = command_request(station=station, action=action, parameters=dict(data), requested_by=request.user)
+            command = command_request(station=station, action=action, parameters=data, requested_by=request.user)
         except UnknownAction as exc:
             raise Http404(str(exc)) from None
         except DjangoValidationError as exc:

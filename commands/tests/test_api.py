@@ -87,3 +87,13 @@ def test_commands_are_read_through_the_users_networks(viewer_a, operator_b, acco
 def test_the_api_needs_credentials(station_a):
     assert APIClient().get("/api/commands/").status_code == 401
     assert APIClient().post("/api/charging_stations/CP-A-1/actions/reset/", {}, format="json").status_code == 401
+
+
+def test_parameters_come_as_json_or_as_a_form(operator_a, station_a):
+    go_online(station_a)
+    client = client_for(operator_a)
+    form = client.post("/api/charging_stations/CP-A-1/actions/unlock_connector/", {"connector_id": "2"})
+    assert form.status_code == 202 and form.json()["parameters"] == {"connector_id": 2}
+    listed = client.post("/api/charging_stations/CP-A-1/actions/unlock_connector/", [1, 2], format="json")
+    assert listed.status_code == 400
+    assert listed.json() == {"non_field_errors": ["Send the parameters as a JSON object."]}
