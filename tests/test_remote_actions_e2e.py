@@ -7,6 +7,7 @@ to the command, as the operator sees it through the API and the admin.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import time
@@ -123,28 +124,32 @@ async def test_an_offline_station_fails_at_once(cluster):
     assert sent["error"] == "station offline"
 
 
-async def test_a_station_that_does_not_answer_times_out(cluster):
-    identity, password = cluster.new_station("MUTE")
+@contextlib.asynccontextmanager
+async def raw_station(cluster: Cluster, prefix: str):
+    """A station on daphne B that answers only what the test makes it answer."""
+    identity, password = cluster.new_station(prefix)
     raw = await RawStation.open(cluster.b.ocpp_url, identity=identity, password=password)
     try:
+        await asyncio.to_thread(wait_for, lambda: cluster.platform.api.station(identity)["connected"], timeout=10, what="online")
+        yield identity, raw
+    finally:
+        await raw.close()
+
+
+async def test_a_station_that_does_not_answer_times_out(cluster):
+    async with raw_station(cluster, "MUTE") as (identity, raw):
         api = cluster.api(cluster.a, "rita")
-        await asyncio.to_thread(wait_for, lambda: api.station(identity)["connected"], timeout=10, what="online")
         sent = await act(api, identity, "clear_cache")
         frame = await raw.recv(timeout=10)
         assert frame[0] == 2 and frame[2] == "ClearCache"  # received, and ignored
         done = await outcome(api, sent["id"], timeout=CALL_TIMEOUT + 15)
         assert done["status"] == "timed_out"
         assert f"within {CALL_TIMEOUT} s" in done["error"]
-    finally:
-        await raw.close()
 
 
 async def test_a_callerror_fails_the_command_with_the_stations_error(cluster):
-    identity, password = cluster.new_station("ERR")
-    raw = await RawStation.open(cluster.b.ocpp_url, identity=identity, password=password)
-    try:
+    async with raw_station(cluster, "ERR") as (identity, raw):
         api = cluster.api(cluster.a, "rita")
-        await asyncio.to_thread(wait_for, lambda: api.station(identity)["connected"], timeout=10, what="online")
         sent = await act(api, identity, "reset", type="Hard")
         frame = await raw.recv(timeout=10)
         assert frame[2] == "Reset" and frame[3] == {"type": "Hard"}
@@ -153,8 +158,6 @@ async def test_a_callerror_fails_the_command_with_the_stations_error(cluster):
         assert done["status"] == "failed"
         assert done["error"] == "NotSupported: Reset is not available on this model"
         assert done["answer"]["errorCode"] == "NotSupported"
-    finally:
-        await raw.close()
 
 
 async def test_a_viewer_is_refused_and_another_network_sees_nothing(cluster):
