@@ -77,7 +77,14 @@ async def _call(consumer, command: Command) -> str | None:
     except asyncio.TimeoutError:
         return await record_error(status=CommandStatus.TIMED_OUT, error=f"No answer from the station within {timeout} s.")
     except OCPPError as exc:
-        # A CALLERROR from the station (or an answer that fails the OCPP schema).
+        if _raised_by_schema_check(exc):
+            cause = str(exc.details.get("cause") or "") if isinstance(exc.details, dict) else ""
+            cause = cause.split("\n\n")[0]  # jsonschema appends the whole schema after a blank line
+            return await record_error(
+                status=CommandStatus.FAILED,
+                error=f"The station's answer does not follow the OCPP {consumer.ocpp_version} schema: {cause or exc.description}",
+            )
+        # A CALLERROR from the station.
         code = getattr(exc, "code", type(exc).__name__)
         return await record_error(
             status=CommandStatus.FAILED,
@@ -88,6 +95,19 @@ async def _call(consumer, command: Command) -> str | None:
         return await record_error(status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
     return await database_sync_to_async(command_answer_record)(command=command, answer=answer)
+
+
+def _raised_by_schema_check(exc: BaseException) -> bool:
+    """Whether the library's JSON-schema check raised ``exc`` rather than a CALLERROR it received.
+
+    Both arrive as OCPPError subclasses; only the innermost frame tells them apart. The request is
+    checked before it is sent too, but the parameter forms keep it valid, so after sending it is the
+    station's answer.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "_validate_payload"
 
 
 def build_request(command: Command, *, version: str):

@@ -232,3 +232,13 @@ async def test_a_1_6_reset_on_idle_goes_at_once_without_a_session(station_online
     command = await request("reset", when="on_idle")
     await socket.answer(await socket.next_call(), {"status": "Accepted"})
     assert (await settled(command)).status == CommandStatus.ACCEPTED
+
+
+async def test_an_answer_outside_the_schema_fails_the_command_as_such(station_online):
+    socket = await station_online("1.6")
+    command = await request("unlock_connector", connector_id=1)
+    await socket.answer(await socket.next_call(), {"status": "Maybe"})
+    command = await settled(command)
+    assert command.status == CommandStatus.FAILED
+    assert command.error.startswith("The station's answer does not follow the OCPP 1.6 schema: ")
+    assert command.error.endswith("'Maybe' is not one of ['Unlocked', 'UnlockFailed', 'NotSupported']")
