@@ -138,7 +138,10 @@ def _databases() -> dict:
         # "postgres://host" parses, then fails on the first query with a message about NAME.
         raise ImproperlyConfigured("DATABASE_URL names no database (e.g. postgres://user:pass@host:5432/switch)")
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        # Persistent: with 0, every database_sync_to_async call reopens the file, and each time the
+        # last connection closes SQLite checkpoints and deletes the WAL. Measured on the gateway
+        # (1,000 stations, one frame per 10 s): p99 977 ms with 0, 18 ms persistent.
+        config["CONN_MAX_AGE"] = None
         config["OPTIONS"] = {
             # WAL lets the gateway write while pages read; IMMEDIATE avoids "database is locked"
             # upgrades when two writers meet.
