@@ -457,8 +457,6 @@ def bench_platform(args) -> Result:
 
     root = Path(tempfile.mkdtemp(prefix="switch-bench-"))
     env = {"LOG_LEVEL": "WARNING", "OCPP_AUTH_FAILURES_PER_MINUTE": "1000000", **dict(args.env)}
-    if args.persistent_db:
-        env["DJANGO_SETTINGS_MODULE"] = "bench.persistent_db_settings"
     platform = Platform.create(root, env=env)
     try:
         identities = create_stations(platform, args.stations)
@@ -532,7 +530,6 @@ def main() -> None:
     parser.add_argument("--messages", default=",".join(CYCLE), help="the CALLs each station sends in turn")
     parser.add_argument("--only", choices=["platform", "bare"], default=None)
     parser.add_argument("--env", action="append", default=[], type=lambda s: tuple(s.split("=", 1)), help="NAME=VALUE for the platform")
-    parser.add_argument("--persistent-db", action="store_true", help="daphne keeps its SQLite connection (bench/persistent_db_settings.py)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     limit = raise_fd_limit()
