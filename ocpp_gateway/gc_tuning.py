@@ -69,10 +69,12 @@ _started: list[float] = []
 def _watch(phase: str, info: dict) -> None:
     # A pause long enough to show in station latency is worth a log line: it says which
     # generation and how much the heap has grown since the last freeze.
+    # Thread CPU time, not wall time: the collecting thread may wait for the GIL between the
+    # callback and the collection, which pauses nobody.
     if phase == "start":
-        _started[:] = [time.perf_counter()]
+        _started[:] = [time.thread_time()]
     elif _started:
-        pause = time.perf_counter() - _started[0]
+        pause = time.thread_time() - _started[0]
         if pause > SLOW_PAUSE:
             logger.warning("gc: generation %d pause %.0f ms (%d objects collected)", info["generation"], pause * 1000, info["collected"])
 
