@@ -77,6 +77,9 @@ def message_log_link(station: Station) -> str:
     return format_html('<a href="{}">OCPP messages of {}</a>', message_log_url(station), station.identity)
 
 
+EVENTS_SHOWN = 100
+
+
 class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -112,13 +115,18 @@ class DeviceModelInline(_ReadOnlyInline):
 
 class StationEventInline(_ReadOnlyInline):
     model = StationEvent
-    verbose_name_plural = "Events"
+    verbose_name_plural = f"Events (latest {EVENTS_SHOWN}; the message log has all)"
     fields = ["occurred_at", "source", "event_type", "component", "variable", "value", "tech_info", "cleared"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        # The newest events; the message log has the rest.
-        return super().get_queryset(request).order_by("-occurred_at")
+        # A chatty station sends thousands of events; the page shows the newest ones.
+        queryset = super().get_queryset(request).order_by("-occurred_at")
+        object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if object_id and str(object_id).isdigit():
+            latest = StationEvent.objects.filter(station_id=object_id).order_by("-occurred_at").values_list("pk", flat=True)
+            queryset = queryset.filter(pk__in=list(latest[:EVENTS_SHOWN]))
+        return queryset
 
 
 def gateway_inlines(station: Station | None) -> list[type[admin.options.InlineModelAdmin]]:

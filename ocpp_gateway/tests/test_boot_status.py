@@ -270,3 +270,20 @@ async def test_status_updates_existing_rows_and_an_evse_with_two_connectors_keep
     assert statuses == {1: "Available", 2: "Faulted"}
     await evse.arefresh_from_db()
     assert evse.status == "Occupied"  # two connectors: neither speaks for the EVSE
+
+
+async def test_the_station_page_shows_its_latest_events(onboarded, async_client, operator_a, monkeypatch):
+    from django.utils import timezone
+
+    from ocpp_gateway import admin as gateway_admin
+
+    monkeypatch.setattr(gateway_admin, "EVENTS_SHOWN", 2)
+    now = timezone.now()
+    for n in range(3):
+        await StationEvent.objects.acreate(
+            station=onboarded, source="SecurityEventNotification", event_type=f"Event{n}",
+            occurred_at=now - timezone.timedelta(minutes=10 - n),
+        )
+    await async_client.aforce_login(operator_a)
+    page = (await async_client.get(f"/admin/stations/station/{onboarded.pk}/change/")).content.decode()
+    assert "Event2" in page and "Event1" in page and "Event0" not in page
