@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import functools
 import json
 import logging
 import re
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
@@ -111,12 +111,13 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if self.channel_layer is not None:
             try:
                 self.channel_name = await self.channel_layer.new_channel()
-                sources.append(functools.partial(self._channel_receive_guarded))
+                sources.append(self._channel_receive_guarded)
             except Exception:
                 logger.exception("Channel layer unavailable: serving without remote commands")
                 self.channel_name = ""
-        else:
-            self.channel_name = ""
+        # Without a channel the presence record still needs a name only this socket has, so that
+        # an older socket's disconnect cannot clear a newer one's flag.
+        self.channel_name = self.channel_name or f"nolayer.{uuid.uuid4().hex}"
         try:
             await await_many_dispatch(sources, self.dispatch)
         except StopConsumer:
