@@ -137,3 +137,20 @@ async def test_a_station_that_does_not_answer_the_read_keeps_working(station_a, 
     # The read waits in the background; the station's own requests are answered meanwhile.
     reply = await station.call(call16.Heartbeat())
     assert reply[0] == 3
+
+
+def test_a_partial_report_updates_the_variables_it_names(station_a):
+    from stations.services import station_device_model_store
+
+    first = [
+        report_item({"name": "OCPPCommCtrlr"}, {"name": "HeartbeatInterval"}, "300"),
+        report_item({"name": "EVSE", "evse": {"id": 1}}, {"name": "Power"}, "11000"),
+    ]
+    station_device_model_store(station=station_a, report_data=first, replace=True)
+    # A GetReport answer (another request id) for one variable leaves the rest alone.
+    station_device_model_store(
+        station=station_a, report_data=[report_item({"name": "EVSE", "evse": {"id": 1}}, {"name": "Power"}, "22000")], replace=False
+    )
+    assert sorted(DeviceModelVariable.objects.filter(station=station_a).values_list("variable", "value")) == [
+        ("HeartbeatInterval", "300"), ("Power", "22000")
+    ]
