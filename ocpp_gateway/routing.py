@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.urls import re_path
 
 from ocpp_gateway.consumers import OcppConsumer

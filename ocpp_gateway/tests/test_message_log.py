@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
 from ocpp.v16 import call as call16
 
 from ocpp_gateway import message_log
