@@ -31,6 +31,7 @@ from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
 from ocpp_gateway.auth import AuthResult, station_authenticate
 from ocpp_gateway.message_log import buffer as message_log
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from ocpp_gateway.protocol import (
     SUBPROTOCOLS,
     UNKNOWN_ID,
@@ -246,6 +247,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
             # Fail the request waiting for an answer now rather than after OCPP_CALL_TIMEOUT.
             unique_id = charge_point.outstanding[0]
             charge_point.take_response(CallError(unique_id, "GenericError", "The station disconnected before answering", {}))
+        try:
+            await write_buffer.flush()
+        except Exception:
+            logger.exception("%s: could not write status and meter reports on disconnect", self.identity)
         try:
             await message_log.flush()
         except Exception:

@@ -19,6 +19,7 @@ from ocpp.v201 import call as call201
 
 from commands.models import Command, CommandAction, CommandStatus
 from commands.services import command_answer_record, command_error_record, command_start
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from stations.models import OcppVersion
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ async def execute(consumer, event: dict[str, Any]) -> None:
     command_id = event["command_id"]
     recorded: str | None = None
     try:
+        # command_start reads the station's sessions (a 1.6 OnIdle reset waits for the running
+        # one): the station's reports still in the write buffer must be in the database first.
+        await write_buffer.flush()
         command = await database_sync_to_async(command_start)(
             command_id=command_id, station_id=consumer.station_id, ocpp_version=consumer.ocpp_version
         )

@@ -16,13 +16,14 @@ from certificates.gateway import CertificateHandlers16
 from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import services as sessions
 from stations.services import (
+    StatusReport,
     parse_ocpp_datetime,
     station_boot,
     station_configuration_store,
     station_events_record,
-    station_status_notify,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,15 +72,18 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id: int, error_code: str, status: str, **kwargs):
         # 1.6 connectorId 0 is the charge point itself (EVSE 0); connector N is EVSE N's only connector.
-        await database_sync_to_async(station_status_notify)(
-            station=self.consumer.station,
-            evse_id=connector_id,
-            connector_id=connector_id or None,
-            status=status,
-            at=parse_ocpp_datetime(kwargs.get("timestamp")),
-            error_code=error_code,
-            error_info=kwargs.get("info") or "",
-            vendor_error_code=kwargs.get("vendor_error_code") or "",
+        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
+        await write_buffer.add(
+            StatusReport(
+                station=self.consumer.station,
+                evse_id=connector_id,
+                connector_id=connector_id or None,
+                status=status,
+                at=parse_ocpp_datetime(kwargs.get("timestamp")),
+                error_code=error_code,
+                error_info=kwargs.get("info") or "",
+                vendor_error_code=kwargs.get("vendor_error_code") or "",
+            )
         )
         return call_result.StatusNotification()
 
@@ -90,6 +94,8 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs):
+        # The session and its connector must see this station's earlier reports (write_buffer).
+        await write_buffer.flush()
         transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
             station=self.consumer.station,
             connector_id=connector_id,
@@ -102,6 +108,8 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs):
+        # The session's meter values queued before this stop are merged first (write_buffer).
+        await write_buffer.flush()
         status = await database_sync_to_async(sessions.transaction_stop_v16)(
             station=self.consumer.station,
             transaction_id=transaction_id,
@@ -115,12 +123,17 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, **kwargs):
-        await database_sync_to_async(sessions.meter_values_v16)(
-            station=self.consumer.station,
-            connector_id=connector_id,
-            transaction_id=kwargs.get("transaction_id"),
-            meter_value=self.payload["meterValue"],
-        )
+        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
+        readings = sessions.readings_from_meter_values(self.payload["meterValue"])
+        if readings:
+            await write_buffer.add(
+                sessions.MeterReport(
+                    station=self.consumer.station,
+                    evse_id=connector_id,
+                    transaction_id=kwargs.get("transaction_id"),
+                    readings=tuple(readings),
+                )
+            )
         return call_result.MeterValues()
 
     @on(Action.security_event_notification)

@@ -17,13 +17,14 @@ from certificates.gateway import CertificateHandlers201
 from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import services as sessions
 from stations.services import (
+    StatusReport,
     parse_ocpp_datetime,
     station_boot,
     station_device_model_store,
     station_events_record,
-    station_status_notify,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,12 +83,15 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kwargs):
-        await database_sync_to_async(station_status_notify)(
-            station=self.consumer.station,
-            evse_id=evse_id,
-            connector_id=connector_id,
-            status=connector_status,
-            at=parse_ocpp_datetime(timestamp),
+        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
+        await write_buffer.add(
+            StatusReport(
+                station=self.consumer.station,
+                evse_id=evse_id,
+                connector_id=connector_id,
+                status=connector_status,
+                at=parse_ocpp_datetime(timestamp),
+            )
         )
         return call_result.StatusNotification()
 
@@ -114,6 +118,8 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, **kwargs):
+        # The session must see this station's earlier meter values and statuses (write_buffer).
+        await write_buffer.flush()
         status = await database_sync_to_async(sessions.transaction_event_v201)(
             station=self.consumer.station, payload=self.payload
         )
@@ -121,9 +127,14 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id: int, **kwargs):
-        await database_sync_to_async(sessions.meter_values_v201)(
-            station=self.consumer.station, evse_id=evse_id, meter_value=self.payload["meterValue"]
-        )
+        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
+        readings = sessions.readings_from_meter_values(self.payload["meterValue"])
+        if readings:
+            await write_buffer.add(
+                sessions.MeterReport(
+                    station=self.consumer.station, evse_id=evse_id, transaction_id=None, readings=tuple(readings)
+                )
+            )
         return call_result.MeterValues()
 
     @on(Action.data_transfer)

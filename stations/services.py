@@ -153,6 +153,73 @@ def station_status_notify(
     The EVSE mirrors its connector's status when it has only that one (every 1.6 connector, most
     2.0.1 EVSEs), so the station list shows one consistent state.
     """
+    with transaction.atomic():
+        _status_apply(
+            station=station,
+            evse_id=evse_id,
+            connector_id=connector_id,
+            status=status,
+            at=at,
+            error_code=error_code,
+            error_info=error_info,
+            vendor_error_code=vendor_error_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """One StatusNotification as the gateway's write buffer holds it until its batch is written."""
+
+    station: Station
+    evse_id: int
+    connector_id: int | None
+    status: str
+    at: datetime
+    error_code: str = ""
+    error_info: str = ""
+    vendor_error_code: str = ""
+
+
+def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
+    """A batch of StatusNotifications in one transaction; return the number of rows written.
+
+    Only each connector's (or EVSE's) newest report by timestamp is applied: an older one would be
+    overwritten within the same transaction anyway. The report is applied whole, so an Available
+    after a Faulted clears the error fields, and a Faulted's error code is never mixed with another
+    report's status. Equal timestamps: the later arrival wins, as it would unbatched.
+    """
+    newest: dict[tuple[int, int, int | None], StatusReport] = {}
+    for report in reports:
+        key = (report.station.pk, report.evse_id, report.connector_id)
+        current = newest.get(key)
+        if current is None or report.at >= current.at:
+            newest[key] = report
+    with transaction.atomic():
+        for r in newest.values():
+            _status_apply(
+                station=r.station,
+                evse_id=r.evse_id,
+                connector_id=r.connector_id,
+                status=r.status,
+                at=r.at,
+                error_code=r.error_code,
+                error_info=r.error_info,
+                vendor_error_code=r.vendor_error_code,
+            )
+    return len(newest)
+
+
+def _status_apply(
+    *,
+    station: Station,
+    evse_id: int,
+    connector_id: int | None,
+    status: str,
+    at: datetime,
+    error_code: str,
+    error_info: str,
+    vendor_error_code: str,
+) -> None:
     fields = {
         "status": status if status in EquipmentStatus.values else EquipmentStatus.UNKNOWN,
         "error_code": (error_code or "")[:50],
@@ -160,22 +227,21 @@ def station_status_notify(
         "vendor_error_code": (vendor_error_code or "")[:50],
         "status_at": at,
     }
-    with transaction.atomic():
-        if connector_id is None:
-            if not _equipment_status_update(EVSE, fields, "station_id = %s AND evse_id = %s", [station.pk, evse_id]):
-                EVSE.objects.create(station=station, evse_id=evse_id, **fields)
-            return
-        evse_table = EVSE._meta.db_table
-        connector_table = Connector._meta.db_table
-        where = f"connector_id = %s AND evse_id = (SELECT id FROM {evse_table} WHERE station_id = %s AND evse_id = %s)"
-        if not _equipment_status_update(Connector, fields, where, [connector_id, station.pk, evse_id]):
-            evse, _ = EVSE.objects.get_or_create(station=station, evse_id=evse_id)
-            Connector.objects.create(evse=evse, connector_id=connector_id, **fields)
-        lone = (
-            f"station_id = %s AND evse_id = %s AND NOT EXISTS (SELECT 1 FROM {connector_table} c "
-            f"WHERE c.evse_id = {evse_table}.id AND c.connector_id <> %s)"
-        )
-        _equipment_status_update(EVSE, fields, lone, [station.pk, evse_id, connector_id])
+    if connector_id is None:
+        if not _equipment_status_update(EVSE, fields, "station_id = %s AND evse_id = %s", [station.pk, evse_id]):
+            EVSE.objects.create(station=station, evse_id=evse_id, **fields)
+        return
+    evse_table = EVSE._meta.db_table
+    connector_table = Connector._meta.db_table
+    where = f"connector_id = %s AND evse_id = (SELECT id FROM {evse_table} WHERE station_id = %s AND evse_id = %s)"
+    if not _equipment_status_update(Connector, fields, where, [connector_id, station.pk, evse_id]):
+        evse, _ = EVSE.objects.get_or_create(station=station, evse_id=evse_id)
+        Connector.objects.create(evse=evse, connector_id=connector_id, **fields)
+    lone = (
+        f"station_id = %s AND evse_id = %s AND NOT EXISTS (SELECT 1 FROM {connector_table} c "
+        f"WHERE c.evse_id = {evse_table}.id AND c.connector_id <> %s)"
+    )
+    _equipment_status_update(EVSE, fields, lone, [station.pk, evse_id, connector_id])
 
 
 def _equipment_status_update(model, fields: dict[str, Any], where: str, params: list[Any]) -> int:

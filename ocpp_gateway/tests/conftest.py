@@ -14,6 +14,7 @@ from ocpp.messages import Call, CallResult, validate_payload
 from conftest import STATION_PASSWORD
 from ocpp_gateway import auth
 from ocpp_gateway.message_log import buffer
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from switchplatform.asgi import application
 
 
@@ -78,6 +79,7 @@ def communicator(identity: str, *, password: str | None = STATION_PASSWORD, subp
 async def _message_log():
     auth._verified.clear()
     yield
+    await write_buffer.stop()
     await buffer.stop()
 
 

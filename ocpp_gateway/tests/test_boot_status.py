@@ -7,6 +7,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from ocpp_gateway.tests.conftest import send_command
+from ocpp_gateway.write_buffer import buffer as write_buffer
 from stations.models import EVSE, Connector, StationEvent, StationState
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,6 +132,7 @@ async def test_16_status_notification_updates_evse_and_connector(onboarded, conn
             timestamp="2026-03-01T10:00:00Z",
         )
     )
+    await write_buffer.flush()  # statuses are written in batches (ocpp_gateway.write_buffer)
     evse0 = await EVSE.objects.aget(station=onboarded, evse_id=0)
     assert evse0.status == "Available" and not evse0.is_faulted
     connector = await Connector.objects.select_related("evse").aget(evse__station=onboarded, connector_id=2)
@@ -149,6 +151,7 @@ async def test_201_status_notification_updates_the_connector(onboarded, connect)
         call201.StatusNotification(timestamp="2026-03-01T10:00:00Z", connector_status="Occupied", evse_id=1, connector_id=1)
     )
     assert reply[0] == 3
+    await write_buffer.flush()
     connector = await Connector.objects.select_related("evse").aget(evse__station=onboarded, evse__evse_id=1, connector_id=1)
     assert connector.status == "Occupied"
 
@@ -156,6 +159,7 @@ async def test_201_status_notification_updates_the_connector(onboarded, connect)
 async def test_faulted_equipment_is_red_in_the_admin_station_list(onboarded, connect, account_admin, async_client):
     station = await connect("CP-A-1")
     await station.call(call16.StatusNotification(connector_id=1, error_code="OtherError", status="Faulted"))
+    await write_buffer.flush()
     await async_client.aforce_login(account_admin)
     response = await async_client.get("/admin/stations/station/")
     assert response.status_code == 200
@@ -259,6 +263,8 @@ async def test_status_updates_existing_rows_and_an_evse_with_two_connectors_keep
             call201.StatusNotification(timestamp="2026-03-01T10:00:00Z", connector_status=value, evse_id=1, connector_id=connector_id)
         )
         assert reply[0] == 3
+        # Each status in its own batch, so the second one takes the UPDATE path.
+        await write_buffer.flush()
 
     await status(1, "Available")
     await status(1, "Occupied")  # the UPDATE path
