@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from networks.admin_mixins import NetworkScopedAdmin
 from stations.forms import StationForm
-from stations.models import EVSE, OnboardedStation, PendingStation, Station
+from stations.models import EVSE, STATION_REPORTED_FIELDS, OnboardedStation, PendingStation, Station
 from stations.services import station_connection_details, station_connection_url
 
 
@@ -42,19 +42,7 @@ class StationAdmin(NetworkScopedAdmin):
     ]
     list_filter = ["state", "connected", "ocpp_version", "network", "location", "vendor"]
     search_fields = ["name", "identity", "vendor", "model", "serial_number"]
-    readonly_fields = [
-        "connection_url",
-        "vendor",
-        "model",
-        "serial_number",
-        "firmware_version",
-        "connected",
-        "last_seen",
-        "last_connection_error",
-        "last_connection_error_at",
-        "message_log",
-        "security",
-    ]
+    readonly_fields = ["connection_url", *STATION_REPORTED_FIELDS, "message_log", "security"]
     inlines = [EVSEInline]
 
     def get_inlines(self, request, obj):

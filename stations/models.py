@@ -31,6 +31,18 @@ PASSWORD_MIN_LENGTH = 16
 PASSWORD_MAX_LENGTH = 40
 ZAPTEC_PASSWORD_BYTES = 20
 
+# What the station and the gateway report: shown everywhere, edited by no form or API payload.
+STATION_REPORTED_FIELDS = (
+    "vendor",
+    "model",
+    "serial_number",
+    "firmware_version",
+    "connected",
+    "last_seen",
+    "last_connection_error",
+    "last_connection_error_at",
+)
+
 
 def validate_station_password(password: str) -> None:
     """OCPP 2.0.1 BasicAuthPassword is 16 to 40 characters; refuse anything else."""

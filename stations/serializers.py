@@ -6,7 +6,14 @@ from rest_framework import serializers
 
 from locations.models import Location
 from networks.api import ScopedRelatedField, WritableNetworkField
-from stations.models import EVSE, Connector, Station, validate_identity_segment, validate_station_password
+from stations.models import (
+    EVSE,
+    STATION_REPORTED_FIELDS,
+    Connector,
+    Station,
+    validate_identity_segment,
+    validate_station_password,
+)
 from stations.services import station_connection_details, station_connection_url, station_create
 
 
@@ -81,17 +88,7 @@ class StationSerializer(serializers.ModelSerializer):
             "created_at",
             "evses",
         ]
-        read_only_fields = [
-            "vendor",
-            "model",
-            "serial_number",
-            "firmware_version",
-            "connected",
-            "last_seen",
-            "last_connection_error",
-            "last_connection_error_at",
-            "created_at",
-        ]
+        read_only_fields = [*STATION_REPORTED_FIELDS, "created_at"]
         # Like add_station --name: without a name the station is called by its identity.
         extra_kwargs = {"name": {"required": False, "allow_blank": True}}
 
