@@ -63,10 +63,18 @@ def _version_module(version: str):
     return ChargePoint16
 
 
-# daphne gives up on a handshake the application has not answered within 5 s
-# (--websocket_connect_timeout). An attempt still queued after that is dropped unhashed: otherwise
-# a storm's abandoned attempts keep the auth threads busy and the next storm times out as well.
-HANDSHAKE_BUDGET = 4.5
+# daphne gives up on a handshake the application has not answered within
+# WEBSOCKET_CONNECT_TIMEOUT s (`manage.py serve` passes it as --websocket_connect_timeout; daphne's
+# own default is 5 s). 30 s: in a reconnect storm under load the logins queue behind the two auth
+# threads (PBKDF2 ~15 ms each, slower while frames compete for the CPU), and at 5 s the harness saw
+# drops with 200 connects in flight; 30 s lets a queue of ~2,000 logins drain rather than drop them
+# (a dropped attempt comes back as a retry and costs its hash again). The price: a station that
+# gives up sooner (our simulator's client waits 10 s) leaves an attempt that is still hashed if it
+# reaches an auth thread within the budget. An attempt still queued after the budget is dropped
+# unhashed: otherwise a storm's abandoned attempts keep the auth threads busy and the next storm
+# times out as well.
+WEBSOCKET_CONNECT_TIMEOUT = 30
+HANDSHAKE_BUDGET = WEBSOCKET_CONNECT_TIMEOUT - 0.5
 _auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
 
 

@@ -21,7 +21,14 @@ class Command(BaseCommand):
         # Stations keep their websocket for weeks: daphne's default closes it after 24 h. No
         # --proxy-headers: daphne would take X-Forwarded-For from anyone; certificates.proxy
         # believes forwarded headers only from OCPP_TRUSTED_PROXIES.
-        argv = ["-b", host, "-p", str(port), "--websocket_timeout", "-1", "switchplatform.asgi:application"]
+        # --websocket_connect_timeout: see consumers.WEBSOCKET_CONNECT_TIMEOUT (reconnect storms).
+        from ocpp_gateway.consumers import WEBSOCKET_CONNECT_TIMEOUT
+
+        argv = [
+            "-b", host, "-p", str(port), "--websocket_timeout", "-1",
+            "--websocket_connect_timeout", str(WEBSOCKET_CONNECT_TIMEOUT),
+            "switchplatform.asgi:application",
+        ]
         # Thousands of long-lived connections make full GC passes the latency tail: see gc_tuning.
         from ocpp_gateway import gc_tuning
 
