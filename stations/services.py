@@ -194,19 +194,80 @@ def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
         current = newest.get(key)
         if current is None or report.at >= current.at:
             newest[key] = report
+    if not newest:
+        return 0
     with transaction.atomic():
-        for r in newest.values():
-            _status_apply(
-                station=r.station,
-                evse_id=r.evse_id,
-                connector_id=r.connector_id,
-                status=r.status,
-                at=r.at,
-                error_code=r.error_code,
-                error_info=r.error_info,
-                vendor_error_code=r.vendor_error_code,
-            )
+        existing = _equipment_keys(station_ids={key[0] for key in newest})
+        # New equipment (a station's first report per connector) takes the row-creating path;
+        # the rest, nearly every report, are three executemany UPDATEs for the whole batch.
+        for key, r in newest.items():
+            if key not in existing:
+                _status_apply(
+                    station=r.station,
+                    evse_id=r.evse_id,
+                    connector_id=r.connector_id,
+                    status=r.status,
+                    at=r.at,
+                    error_code=r.error_code,
+                    error_info=r.error_info,
+                    vendor_error_code=r.vendor_error_code,
+                )
+        known = [r for key, r in newest.items() if key in existing]
+        _status_update_many(reports=known)
     return len(newest)
+
+
+def _equipment_keys(*, station_ids: set[int]) -> set[tuple[int, int, int | None]]:
+    """(station id, EVSE id, connector id or None) of every EVSE and connector the stations have."""
+    keys: set[tuple[int, int, int | None]] = {
+        (station_id, evse_id, None)
+        for station_id, evse_id in EVSE.objects.filter(station_id__in=station_ids).values_list("station_id", "evse_id")
+    }
+    keys.update(
+        Connector.objects.filter(evse__station_id__in=station_ids).values_list(
+            "evse__station_id", "evse__evse_id", "connector_id"
+        )
+    )
+    return keys
+
+
+def _status_update_many(*, reports: list[StatusReport]) -> None:
+    """The UPDATEs of _status_apply for rows that exist, one executemany per statement."""
+    if not reports:
+        return
+    evse_table = EVSE._meta.db_table
+    connector_table = Connector._meta.db_table
+    assignments = "status = %s, error_code = %s, error_info = %s, vendor_error_code = %s, status_at = %s"
+    evse_rows = [_status_values(r) + [r.station.pk, r.evse_id] for r in reports if r.connector_id is None]
+    connector_reports = [r for r in reports if r.connector_id is not None]
+    with connection.cursor() as cursor:
+        if evse_rows:
+            cursor.executemany(f"UPDATE {evse_table} SET {assignments} WHERE station_id = %s AND evse_id = %s", evse_rows)
+        if connector_reports:
+            cursor.executemany(
+                f"UPDATE {connector_table} SET {assignments} WHERE connector_id = %s AND evse_id = "
+                f"(SELECT id FROM {evse_table} WHERE station_id = %s AND evse_id = %s)",
+                [_status_values(r) + [r.connector_id, r.station.pk, r.evse_id] for r in connector_reports],
+            )
+            # The EVSE mirrors a lone connector, as in _status_apply.
+            cursor.executemany(
+                f"UPDATE {evse_table} SET {assignments} WHERE station_id = %s AND evse_id = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {connector_table} c WHERE c.evse_id = {evse_table}.id AND c.connector_id <> %s)",
+                [_status_values(r) + [r.station.pk, r.evse_id, r.connector_id] for r in connector_reports],
+            )
+
+
+_STATUSES = frozenset(EquipmentStatus.values)
+
+
+def _status_values(r: StatusReport) -> list[Any]:
+    return [
+        r.status if r.status in _STATUSES else EquipmentStatus.UNKNOWN,
+        (r.error_code or "")[:50],
+        (r.error_info or "")[:500],
+        (r.vendor_error_code or "")[:50],
+        connection.ops.adapt_datetimefield_value(r.at),
+    ]
 
 
 def _status_apply(

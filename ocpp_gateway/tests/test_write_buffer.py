@@ -106,6 +106,18 @@ async def test_201_meter_values_are_counted_for_the_running_session_once_flushed
     assert await MeterSample.objects.filter(station=onboarded, session=None, energy_wh=100).aexists()
 
 
+async def test_a_replayed_meter_values_is_one_sample_in_a_batch_and_across_batches(onboarded, connect, no_timer):
+    station = await connect("CP-A-1")
+    sample = call16.MeterValues(connector_id=1, meter_value=[meter_value("2026-03-01T10:00:00Z", wh=1234, w=300)])
+    await station.call(sample)
+    await station.call(sample)
+    await write_buffer.buffer.flush()
+    await station.call(sample)
+    await write_buffer.buffer.flush()
+    samples = [(s.evse_id, s.energy_wh, s.power_w) async for s in MeterSample.objects.filter(station=onboarded)]
+    assert samples == [(1, 1234, 300)]
+
+
 async def test_a_handler_waits_for_the_flush_when_the_buffer_is_full(onboarded, connect, no_timer, monkeypatch):
     monkeypatch.setattr(write_buffer.buffer, "max_pending", 3)
     station = await connect("CP-A-1")
