@@ -6,16 +6,15 @@ sets last_seen for every station that sent something, with one UPDATE.
 """
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
-from channels.db import database_sync_to_async
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from ocpp_gateway.batching import BatchWriter
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +25,17 @@ FLUSH_SIZE = 500
 Row = tuple[int, str, int | None, str, str, Any, str, datetime]
 
 
-class MessageBuffer:
-    def __init__(self) -> None:
-        self._rows: list[Row] = []
-        self._lock = threading.Lock()
-        self._task: asyncio.Task | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wakeup: asyncio.Event | None = None
+class MessageBuffer(BatchWriter[Row]):
+    what = "the OCPP message log"
+
+    def interval(self) -> float:
+        return FLUSH_INTERVAL
+
+    def size(self) -> int:
+        return FLUSH_SIZE
+
+    def write(self, items: list[Row]) -> None:
+        _write(items)
 
     def add(
         self,
@@ -45,71 +48,7 @@ class MessageBuffer:
         payload: Any,
         note: str = "",
     ) -> None:
-        with self._lock:
-            self._rows.append(
-                (station_id, direction, message_type, action, unique_id, payload, note, timezone.now())
-            )
-            size = len(self._rows)
-        self._ensure_flusher()
-        if size >= FLUSH_SIZE and self._wakeup is not None:
-            self._wakeup.set()
-
-    def _ensure_flusher(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        # One flusher per event loop: tests run a fresh loop per test, daphne runs one.
-        if self._task is None or self._task.done() or self._loop is not loop:
-            self._loop = loop
-            self._wakeup = asyncio.Event()
-            self._task = loop.create_task(self._run(), name="ocpp-message-log-flusher")
-
-    async def _run(self) -> None:
-        wakeup = self._wakeup
-        while True:
-            try:
-                await asyncio.wait_for(wakeup.wait(), FLUSH_INTERVAL)
-            except asyncio.TimeoutError:
-                pass
-            wakeup.clear()
-            try:
-                await self.flush()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("Could not write the OCPP message log")
-
-    async def stop(self) -> None:
-        """Write what is buffered and stop the flusher (tests end their event loop with this)."""
-        task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-        await self.flush()
-
-    def _take(self) -> list[Row]:
-        with self._lock:
-            rows, self._rows = self._rows, []
-        return rows
-
-    async def flush(self) -> int:
-        rows = self._take()
-        if rows:
-            # On the shared database thread, like the handlers: SQLite has one writer at a time,
-            # and writers in several threads wait on each other in its busy handler.
-            await database_sync_to_async(_write)(rows)
-        return len(rows)
-
-    def flush_sync(self) -> int:
-        """For shutdown (atexit) and sync tests: write whatever is buffered, in this thread."""
-        rows = self._take()
-        if rows:
-            _write(rows)
-        return len(rows)
+        self._queue((station_id, direction, message_type, action, unique_id, payload, note, timezone.now()))
 
 
 def _write(rows: list[Row]) -> None:
@@ -149,11 +88,5 @@ def _write(rows: list[Row]) -> None:
 buffer = MessageBuffer()
 
 
-@atexit.register
-def _flush_at_exit() -> None:
-    # daphne stops its reactor on SIGTERM/SIGINT and returns; frames still buffered are written here.
-    try:
-        buffer.flush_sync()
-        close_old_connections()
-    except Exception:
-        logger.exception("Could not write the OCPP message log at shutdown")
+_flush_at_exit = buffer.flush_at_exit
+atexit.register(_flush_at_exit)
