@@ -7,7 +7,6 @@ sets last_seen for every station that sent something, with one UPDATE.
 from __future__ import annotations
 
 import atexit
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +14,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ocpp_gateway.batching import BatchWriter
-
-logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.5
 FLUSH_SIZE = 500
