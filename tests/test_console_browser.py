@@ -437,8 +437,15 @@ async def test_a_firmware_update_from_the_menu_shows_live_progress(firmware_cons
             await expect(row).to_contain_text("100%")
             await expect(row).to_contain_text("Downloading")
             await screenshot(page, "station-firmware")
-            await page.reload()
-            await expect(page.locator("#firmware-version")).to_have_text("2.0.0")
+            # "Installed" can arrive before the station has rebooted and booted with the new version:
+            # reload until the page shows it, as a person would.
+            version = page.locator("#firmware-version")
+            for _ in range(40):
+                await page.reload()
+                if (await version.inner_text()).strip() == "2.0.0":
+                    break
+                await asyncio.sleep(0.5)
+            await expect(version).to_have_text("2.0.0")
     finally:
         await station.disconnect()
     assert not station.errors_sent
