@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from networks.admin_mixins import NetworkScopedAdmin
 from stations.forms import StationForm
 from stations.models import EVSE, STATION_REPORTED_FIELDS, OnboardedStation, PendingStation, Station
-from stations.services import station_connection_details, station_connection_url
+from stations.services import station_connection_details, station_connection_url, station_disconnect_if_disabled
 
 
 class EVSEInline(admin.TabularInline):
@@ -109,6 +109,10 @@ class StationAdmin(NetworkScopedAdmin):
     @method_decorator(sensitive_post_parameters("password"))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        station_disconnect_if_disabled(station=obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         # The password exists in clear only in this request: show what the station needs, once.

@@ -14,7 +14,12 @@ from stations.models import (
     validate_identity_segment,
     validate_station_password,
 )
-from stations.services import station_connection_details, station_connection_url, station_create
+from stations.services import (
+    station_connection_details,
+    station_connection_url,
+    station_create,
+    station_disconnect_if_disabled,
+)
 
 
 def _password_validator(value: str) -> None:
@@ -126,6 +131,7 @@ class StationSerializer(serializers.ModelSerializer):
             instance.set_password(password)
             instance._connection_details = station_connection_details(station=instance, password=password)
         instance.save()
+        station_disconnect_if_disabled(station=instance)
         return instance
 
     @extend_schema_field(serializers.CharField(allow_null=True))

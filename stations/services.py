@@ -78,6 +78,26 @@ def station_set_password(*, station: Station, password: str) -> None:
 # --- Gateway: presence, boot, status, configuration and events (called by ocpp_gateway handlers) ---
 
 
+# Close code for a socket the platform drops because an admin disabled the station (4000-4999 are
+# the application's; 4000 is a replaced connection).
+CLOSE_DISABLED = 4003
+
+
+def station_disconnect_if_disabled(*, station: Station) -> bool:
+    """Drop a disabled station's open socket, so it is refused now rather than at its next reconnect.
+
+    The consumer holds its own copy of the station row; on reconnect the station is answered
+    Rejected at BootNotification. Returns whether a socket was told to close.
+    """
+    if station.state != StationState.REJECTED or not station.channel_name:
+        return False
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    async_to_sync(get_channel_layer().send)(station.channel_name, {"type": "ocpp.close", "code": CLOSE_DISABLED})
+    return True
+
+
 def station_connected(*, station_id: int, channel_name: str, at: datetime) -> str:
     """Mark the station online on ``channel_name``; return the channel of the socket it replaces ('' if none)."""
     with transaction.atomic():
