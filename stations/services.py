@@ -117,6 +117,16 @@ def station_disconnected(*, station_id: int, channel_name: str, at: datetime) ->
     )
 
 
+def stations_forget_connections() -> int:
+    """Mark every station offline: for a single-process platform starting up, no socket survives.
+
+    A clean shutdown marks its stations offline itself; a killed process cannot, and its stations
+    would otherwise show "connected" until they reconnect. Only for the in-memory channel layer,
+    where this process is the only one that can hold sockets.
+    """
+    return Station.objects.filter(connected=True).update(connected=False, channel_name="")
+
+
 def stations_mark_seen(*, station_ids: Iterable[int], at: datetime) -> None:
     """One UPDATE for every station that sent a frame since the last message-log flush."""
     ids = list(station_ids)

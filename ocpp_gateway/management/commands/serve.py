@@ -33,4 +33,22 @@ class Command(BaseCommand):
         from ocpp_gateway import gc_tuning
 
         gc_tuning.tune()
+        self._forget_stale_connections()
         sys.exit(CommandLineInterface().run(argv))
+
+    def _forget_stale_connections(self) -> None:
+        from django.conf import settings
+        from django.db import DatabaseError
+
+        from stations.services import stations_forget_connections
+
+        backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+        if not backend.endswith("InMemoryChannelLayer"):
+            # Several nodes share a Redis layer: another node's stations are really connected.
+            return
+        try:
+            stale = stations_forget_connections()
+        except DatabaseError:
+            return  # not migrated yet: nothing to forget
+        if stale:
+            self.stdout.write(f"Marked {stale} station(s) offline that a previous, stopped process left connected.")
