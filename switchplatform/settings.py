@@ -263,7 +263,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Networks, locations, charging stations, sessions, firmware and remote actions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"FirmwareStatusEnum": "firmware.models.FirmwareStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "FirmwareStatusEnum": "firmware.models.FirmwareStatus",
+        "EquipmentStatusEnum": "stations.models.EquipmentStatus",
+        "SecurityProfileEnum": "stations.models.SecurityProfile",
+    },
 }
 
 LOGGING = {

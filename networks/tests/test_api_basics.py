@@ -88,3 +88,13 @@ def test_openapi_schema_describes_every_endpoint():
 
 def test_api_docs_page_is_served():
     assert APIClient().get("/api/docs/").status_code == 200
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path):
+    # Warnings mean ambiguous component names (enum collisions) that break generated clients.
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--file", str(out))
+    assert "Status508Enum" not in out.read_text()
+    assert "EquipmentStatusEnum" in out.read_text()
