@@ -52,3 +52,11 @@ class UserAdmin(AccountAdminOnly, DjangoUserAdmin):
     list_filter = ["is_account_admin", "is_superuser", "is_active"]
     fieldsets = DjangoUserAdmin.fieldsets + (("Account", {"fields": ("is_account_admin",)}),)
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Account admins manage users and networks; only a superuser hands out superuser rights
+        # and Django model permissions, so an account admin cannot raise themselves above it.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "user_permissions", "groups"]
+        return readonly

@@ -62,3 +62,36 @@ def test_a_user_without_networks_cannot_log_in(client, db):
     response = login(client, "nobody", "pw-nobody")
     assert response.status_code == 200
     assert "Please enter the correct username and password" in response.content.decode()
+
+
+def test_an_account_admin_cannot_make_themselves_superuser(client, account_admin):
+    client.force_login(account_admin)
+    url = f"/admin/networks/user/{account_admin.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'name="is_superuser"' not in page.content
+    form = {
+        "username": account_admin.username,
+        "is_active": "on",
+        "is_account_admin": "on",
+        "is_superuser": "on",
+        "is_staff": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content[:2000]
+    account_admin.refresh_from_db()
+    assert account_admin.is_account_admin
+    assert not account_admin.is_superuser and not account_admin.is_staff
+
+
+def test_a_superuser_can_grant_superuser(client, account_admin):
+    from networks.models import User
+
+    root = User.objects.create_superuser(username="root", password="pw-root")
+    client.force_login(root)
+    page = client.get(f"/admin/networks/user/{account_admin.pk}/change/")
+    assert b'name="is_superuser"' in page.content
