@@ -4,8 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from networks.querysets import NetworkScopedQuerySet
-from stations.models import Station
+from stations.models import Station, StationScopedQuerySet
 
 
 class CommandAction(models.TextChoices):
@@ -40,9 +39,7 @@ FINAL_STATUSES = (
 )
 
 
-class CommandQuerySet(NetworkScopedQuerySet):
-    network_field = "station__network_id"
-
+class CommandQuerySet(StationScopedQuerySet):
     def final(self):
         return self.filter(status__in=FINAL_STATUSES)
 

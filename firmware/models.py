@@ -19,7 +19,7 @@ from django.utils.functional import LazyObject, empty
 
 from networks.models import Network
 from networks.querysets import NetworkScopedQuerySet, is_account_admin
-from stations.models import Station
+from stations.models import Station, StationScopedQuerySet
 
 
 class _FirmwareStorage(LazyObject):
@@ -170,9 +170,7 @@ FAILED_STATUSES = frozenset(
 FINAL_STATUSES = FAILED_STATUSES | {FirmwareStatus.INSTALLED, FirmwareStatus.ACCEPTED_CANCELED}
 
 
-class FirmwareUpdateQuerySet(NetworkScopedQuerySet):
-    network_field = "station__network_id"
-
+class FirmwareUpdateQuerySet(StationScopedQuerySet):
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)
 
@@ -219,8 +217,8 @@ class FirmwareUpdate(models.Model):
         return self.status in FINAL_STATUSES
 
 
-class FirmwareUpdateEventQuerySet(NetworkScopedQuerySet):
-    network_field = "station__network_id"
+class FirmwareUpdateEventQuerySet(StationScopedQuerySet):
+    pass
 
 
 class FirmwareUpdateEvent(models.Model):

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from django.db import models
 
-from networks.querysets import NetworkScopedQuerySet
-from stations.models import Station
+from stations.models import Station, StationScopedQuerySet
 
 
-class MessageQuerySet(NetworkScopedQuerySet):
-    network_field = "station__network_id"
+class MessageQuerySet(StationScopedQuerySet):
+    pass
 
 
 class Message(models.Model):
