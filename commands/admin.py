@@ -18,13 +18,13 @@ from django.utils.html import format_html
 from commands.forms import ACTION_FORMS
 from commands.models import Command
 from commands.services import command_request
-from networks.admin_mixins import NetworkScopedAdmin
+from networks.admin_mixins import ScopedRecordAdmin
 from networks.api import NetworkRolePermission
 from stations.models import ConfigurationKey, DeviceModelVariable, Station
 
 
 @admin.register(Command)
-class CommandAdmin(NetworkScopedAdmin):
+class CommandAdmin(ScopedRecordAdmin):
     list_display = ["created_at", "station", "action", "status_badge", "result", "requested_by", "answered_at"]
     # Only the networks present in the user's commands (Django's plain filter lists every network).
     list_filter = ["status", "action", ("station__network", admin.RelatedOnlyFieldListFilter)]
@@ -55,15 +55,6 @@ class CommandAdmin(NetworkScopedAdmin):
             label += " (waiting for the session to end)"
         return format_html('<span class="command-{}" title="{}">{}</span>', css, obj.error, label)
 
-    # Records of what was sent: created through the action forms, never edited or deleted by hand.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

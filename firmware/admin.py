@@ -12,7 +12,7 @@ from firmware.downloads import firmware_file_response
 from firmware.forms import FirmwareForm, FirmwareUpdateForm
 from firmware.models import Firmware, FirmwareUpdate, FirmwareUpdateEvent
 from firmware.services import firmware_create, firmware_delete, firmware_update_request
-from networks.admin_mixins import NetworkScopedAdmin
+from networks.admin_mixins import NetworkScopedAdmin, ScopedRecordAdmin
 from networks.querysets import is_account_admin
 from stations.models import Station
 
@@ -197,7 +197,7 @@ class FirmwareUpdateEventInline(admin.TabularInline):
 
 
 @admin.register(FirmwareUpdate)
-class FirmwareUpdateAdmin(NetworkScopedAdmin):
+class FirmwareUpdateAdmin(ScopedRecordAdmin):
     list_display = ["station", "firmware", "request_id", "status_display", "status_info", "created_at", "status_at", "requested_by"]
     # Only the networks of the rows shown: a member must not read other networks' names here.
     list_filter = ["status", ("station__network", admin.RelatedOnlyFieldListFilter)]
@@ -222,15 +222,6 @@ class FirmwareUpdateAdmin(NetworkScopedAdmin):
     readonly_fields = fields
     inlines = [FirmwareUpdateEventInline]
 
-    # Updates are started from stations (the action and the form below), and are history after.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj: FirmwareUpdate) -> str:

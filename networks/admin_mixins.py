@@ -152,6 +152,20 @@ class NetworkScopedAdmin(ScopedInlinesAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ScopedRecordAdmin(NetworkScopedAdmin):
+    """A record the platform writes (messages, commands, sessions, updates): shown, never added,
+    edited or deleted by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class AccountAdminOnly(ScopedInlinesAdmin):
     """For account-wide objects (networks, users): account admins manage them."""
 

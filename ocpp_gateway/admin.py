@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from networks.admin_mixins import NetworkScopedAdmin
+from networks.admin_mixins import ScopedRecordAdmin
 from ocpp_gateway.models import Message
 from stations.models import ConfigurationKey, DeviceModelVariable, Station, StationEvent
 
@@ -34,7 +34,7 @@ class StationLogFilter(admin.SimpleListFilter):
 
 
 @admin.register(Message)
-class MessageAdmin(NetworkScopedAdmin):
+class MessageAdmin(ScopedRecordAdmin):
     list_display = ["time", "station_identity", "direction", "message_type", "action", "unique_id", "summary"]
     list_filter = [StationLogFilter, "direction", "message_type", "time"]
     search_fields = ["action", "unique_id", "station__identity"]
@@ -58,15 +58,6 @@ class MessageAdmin(NetworkScopedAdmin):
     def payload_pretty(self, obj: Message) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
 
-    # The log is a record: nobody adds, edits or deletes frames through the admin.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def message_log_url(station: Station) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from locations.models import Location
-from networks.admin_mixins import NetworkScopedAdmin
+from networks.admin_mixins import NetworkScopedAdmin, ScopedRecordAdmin
 from networks.models import Network
 from sessions.exports import csv_response
 from sessions.filters import SessionFilter, session_filter_params
@@ -105,7 +105,8 @@ class RangeAndTokenFilter(admin.ListFilter):
 
 
 @admin.register(Session)
-class SessionAdmin(NetworkScopedAdmin):
+class SessionAdmin(ScopedRecordAdmin):
+    # Billing records: sessions come from stations and stay.
     list_display = [
         "started_at",
         "station",
@@ -128,15 +129,6 @@ class SessionAdmin(NetworkScopedAdmin):
     change_list_template = "admin/charging_sessions/session/change_list.html"
     readonly_fields = [f.name for f in Session._meta.fields if f.name != "start_key"]
     exclude = ["start_key"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # billing records: sessions come from stations and stay
 
     @admin.display(description="energy (kWh)", ordering="energy_wh")
     def energy(self, obj: Session) -> str:
