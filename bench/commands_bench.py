@@ -95,7 +95,7 @@ def timings(api: Api, command_id: int, started_wall: datetime) -> tuple[float, s
 
 
 async def run(args: argparse.Namespace) -> int:
-    from ocpp_gateway.simulator import make_station
+    from simulator import make_station
 
     root = Path(tempfile.mkdtemp(prefix="commands-bench-"))
     redis = RedisServer(root / "redis").start()

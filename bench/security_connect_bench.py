@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import websockets  # noqa: E402
 
 from certificates import pki  # noqa: E402
-from ocpp_gateway.simulator import basic_auth_header  # noqa: E402
+from simulator import basic_auth_header  # noqa: E402
 from tests.servers import Platform, free_port, station_password  # noqa: E402
 from tests.tls_servers import Nginx, client_context  # noqa: E402
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "certificates",
     "commands",
     "console",
+    "simulator",  # manage.py simulate_station; the platform's apps never import it
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,30 @@ CELERY_TASK_TIME_LIMIT = 600
 # Seconds before the Redis broker hands a task whose worker died (never acknowledged: late ack) to
 # another worker. Must exceed the longest task, or a running task is handed out twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+# A Redis restart or outage must not stop the worker: retry the broker connection at start-up and
+# while running, for ever (celery's default gives up after 100 attempts and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# No results are stored: no nightly backend_cleanup task either.
+CELERY_RESULT_EXPIRES = None
+# Periodic tasks. With Redis, celery beat sends them (`make worker` runs beat inside the worker, or
+# `make beat` on its own); without Redis, `manage.py serve` runs the same schedule in-process
+# (switchplatform.celery.embedded_beat_start). Add an entry here for each periodic task.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Seconds between two runs of the sweeper that fails commands stuck past their deadline.
+COMMANDS_SWEEP_SECONDS = env_int("COMMANDS_SWEEP_SECONDS", 15, minimum=1)
+# Seconds a command may wait in the task queue (no worker took it) before the sweeper fails it.
+COMMAND_QUEUE_TIMEOUT = env_int("COMMAND_QUEUE_TIMEOUT", 300, minimum=1)
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "commands-sweep-stuck": {
+        "task": "commands.tasks.commands_sweep_stuck",
+        "schedule": float(COMMANDS_SWEEP_SECONDS),
+        # A late run is worthless once the next one is due.
+        "options": {"expires": float(COMMANDS_SWEEP_SECONDS)},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -657,7 +657,7 @@ def station_password() -> str:
 @contextlib.asynccontextmanager
 async def simulated_station(ocpp_version: str, *, identity: str, password: str, url: str, boot: bool = True, **kwargs):
     """A connected (and by default booted, status-reporting) simulated station, disconnected on exit."""
-    from ocpp_gateway.simulator import make_station
+    from simulator import make_station
 
     station = make_station(ocpp_version, identity=identity, password=password, url=url, **kwargs)
     await station.connect()
@@ -681,7 +681,7 @@ class RawStation:
 
     @classmethod
     async def open(cls, url: str, *, identity: str, password: str, ocpp_version: str = "1.6") -> RawStation:
-        from ocpp_gateway.simulator import SUBPROTOCOLS, open_websocket
+        from simulator import SUBPROTOCOLS, open_websocket
 
         websocket = await open_websocket(url + identity, identity=identity, password=password, subprotocols=[SUBPROTOCOLS[ocpp_version]])
         return cls(websocket)

@@ -410,8 +410,8 @@ def firmware_console(tmp_path_factory) -> Console:
 
 
 async def test_a_firmware_update_from_the_menu_shows_live_progress(firmware_console):
-    from firmware.simulation import simulated_firmware_image
-    from ocpp_gateway.simulator import make_station
+    from simulator.firmware import simulated_firmware_image
+    from simulator import make_station
 
     platform = firmware_console.platform
     image = upload(platform, image=simulated_firmware_image("2.0.0", size=200_000), version="2.0.0", filename="sim-2.0.0.bin")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from firmware.simulation import simulated_firmware_image
-from ocpp_gateway.simulator import make_station
+from simulator.firmware import simulated_firmware_image
+from simulator import make_station
 from tests.servers import Platform, free_port, station_password, unique_identity, until
 
 pytestmark = pytest.mark.e2e

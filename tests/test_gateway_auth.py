@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from ocpp_gateway.simulator import basic_auth_header, open_websocket
+from simulator import basic_auth_header, open_websocket
 from tests.servers import simulated_station, unique_identity
 
 pytestmark = pytest.mark.e2e

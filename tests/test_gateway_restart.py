@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from ocpp_gateway.simulator import make_station
+from simulator import make_station
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ from ocpp.v201 import ChargePoint as CentralSystem201
 from ocpp.v201 import call as c201
 from ocpp.v201 import call_result as r201
 
-from ocpp_gateway.simulator import Station16, Station201
+from simulator import Station16, Station201
 from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e

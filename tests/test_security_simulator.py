@@ -1,4 +1,4 @@
-"""The station simulator (ocpp_gateway.simulator, with certificates.simulation mixed in) taken from
+"""The station simulator (simulator, with simulator.certificates mixed in) taken from
 profile 1 to 2 to 3 by the platform's upgrade action, over nginx's real TLS."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ocpp_gateway.simulator import Station201
+from simulator import Station201
 from tests.test_security_upgrade import (
     _secure_platform,
     create_station,

@@ -26,7 +26,7 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
 from certificates import pki
-from ocpp_gateway.simulator import basic_auth_header
+from simulator import basic_auth_header
 from tests.servers import Platform, free_port, station_password, unique_identity
 from tests.tls_servers import Nginx, client_context
 

@@ -1,4 +1,4 @@
-"""A simulated 2.0.1 station's side of security profiles 2 and 3 (``ocpp_gateway.simulator``).
+"""A simulated 2.0.1 station's side of security profiles 2 and 3 (``simulator.v201``).
 
 Mix ``SecurityProfilesMixin201`` into the simulated station before its protocol class. It keeps
 network connection profiles in slots and connects along OCPPCommCtrlr.NetworkConfigurationPriority,

@@ -1,6 +1,6 @@
 """A simulated station's side of a firmware update (OCPP 1.6 §5.19 / 2.0.1 L01).
 
-Mix ``FirmwareUpdateMixin`` into a simulated station (``ocpp_gateway.simulator``) before its
+Mix ``FirmwareUpdateMixin`` into a simulated station (``simulator.v16``/``v201``) before its
 protocol class: it answers UpdateFirmware, waits for the retrieve time, downloads the image from
 the link over HTTP(S) (resuming with a Range request after a broken transfer), checks its size
 against Content-Length and its SHA-256 against the server's Digest header, reports

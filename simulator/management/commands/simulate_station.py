@@ -8,7 +8,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ocpp_gateway.simulator import STATION_CLASSES, make_station
+from simulator import STATION_CLASSES, make_station
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if connectors < 1:
             raise CommandError("--connectors must be at least 1")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-        logging.getLogger("ocpp_gateway.simulator").setLevel(logging.INFO)
+        logging.getLogger("simulator").setLevel(logging.INFO)
         station = make_station(
             ocpp,
             identity=identity,
