@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certificates.proxy import TlsInfo
 from certificates.services import station_admission, station_connection_secured
@@ -25,11 +25,6 @@ logger = logging.getLogger(__name__)
 
 PLAIN = TlsInfo(tls=False, client_verify="", client_dn="", client_cn=None)
 
-# (identity, password_hash, sha256(password)) of verifications that succeeded. PBKDF2 costs
-# milliseconds by design; after an outage thousands of stations reconnect at once with the same
-# credentials. Keyed by the stored hash too, so a password change invalidates the entry.
-_verified: set[tuple[str, str, str]] = set()
-_VERIFIED_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -76,17 +71,37 @@ def _note_failure(client_address: str) -> None:
         cache.add(key, 1, timeout=120)
 
 
+# --- Verified-credential cache (issue 17, engineer E) ---------------------------------------------
+# PBKDF2 costs ~13 ms of CPU by design, and after a node restart or a network outage thousands of
+# stations log in again at once with the credentials they used before: hashing them all again is
+# what made a reconnect storm time out. A password that verified once is remembered as a keyed
+# digest in the database (ocpp_gateway.VerifiedCredential), so it survives restarts and is shared
+# by every node. The digest covers the stored hash, so a password change (new salt, new hash) makes
+# it stale at once; it is keyed with SECRET_KEY, so the database alone does not allow a fast guess.
+_DIGEST_SALT = "ocpp_gateway.auth.verified-credential"
+
+
+def _credential_digest(station: Station, password: str) -> str:
+    return salted_hmac(_DIGEST_SALT, f"{station.password_hash}\0{password}", algorithm="sha256").hexdigest()
+
+
 def _password_ok(station: Station, password: str) -> bool:
-    digest = hashlib.sha256(password.encode("utf-8")).hexdigest()
-    key = (station.identity, station.password_hash, digest)
-    if key in _verified:
+    from ocpp_gateway.models import VerifiedCredential
+
+    if not station.password_hash:
+        return False
+    digest = _credential_digest(station, password)
+    known = VerifiedCredential.objects.filter(station_id=station.pk).values_list("digest", flat=True).first()
+    if known is not None and constant_time_compare(known, digest):
         return True
     if not station.check_password(password):
         return False
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified.add(key)
+    if not VerifiedCredential.objects.filter(station_id=station.pk).update(digest=digest, verified_at=timezone.now()):
+        VerifiedCredential.objects.get_or_create(station_id=station.pk, defaults={"digest": digest, "verified_at": timezone.now()})
     return True
+
+
+# --- end of the verified-credential cache ----------------------------------------------------------
 
 
 def station_authenticate(

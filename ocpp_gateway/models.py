@@ -41,3 +41,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.get_message_type_display() or '?'} {self.action} {self.unique_id}"
+
+
+class VerifiedCredential(models.Model):
+    """A fast keyed digest of a station password the gateway verified against the slow hash (issue 17).
+
+    PBKDF2 costs milliseconds by design; after a node restart thousands of stations log in again at
+    once with the credentials they used before. The digest (HMAC-SHA256 under a key derived from
+    SECRET_KEY, see ``ocpp_gateway.auth``) covers the stored hash too, so a password change makes it
+    stale without any bookkeeping, and a leaked database alone does not allow a fast guess.
+    """
+
+    station = models.OneToOneField(Station, on_delete=models.CASCADE, primary_key=True, related_name="verified_credential")
+    digest = models.CharField(max_length=64)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"verified credential of station {self.station_id}"

@@ -12,7 +12,6 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 from ocpp.messages import Call, CallResult, validate_payload
 
 from conftest import STATION_PASSWORD
-from ocpp_gateway import auth
 from ocpp_gateway.message_log import buffer
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from switchplatform.asgi import application
@@ -77,7 +76,6 @@ def communicator(identity: str, *, password: str | None = STATION_PASSWORD, subp
 
 @pytest.fixture(autouse=True)
 async def _message_log():
-    auth._verified.clear()
     yield
     await write_buffer.stop()
     await buffer.stop()
