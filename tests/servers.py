@@ -26,6 +26,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -646,9 +647,19 @@ def unique_identity(prefix: str = "CP") -> str:
     return f"{prefix}-{os.getpid() % 10000}-{next(_identities):04d}-{secrets.token_hex(2)}"
 
 
+# Letters and digits only: a URL-safe token starts with "-" one time in 64, and then
+# `simulate_station ID --password -x...` reads it as an option ("expected one argument").
+SECRET_ALPHABET = string.ascii_letters + string.digits
+
+
+def random_secret(length: int = 20) -> str:
+    """A random secret that cannot be mistaken for a command-line option."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(length))
+
+
 def station_password() -> str:
     """A valid station password: 20 bytes, the size Zaptec and OCPP 1.6 AuthorizationKey want."""
-    return secrets.token_urlsafe(15)[:20]
+    return random_secret(20)
 
 
 # --- Stations -----------------------------------------------------------------------------------

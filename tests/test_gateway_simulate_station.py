@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 def start_simulator(platform, station, *args: str) -> ServerProcess:
     process = ServerProcess(
         f"simulate-{station.identity}",
-        [PYTHON, MANAGE, "simulate_station", station.identity, "--password", station.password, *args],
+        [PYTHON, MANAGE, "simulate_station", station.identity, f"--password={station.password}", *args],
         env=platform.env,
         log_dir=platform.root,
     )

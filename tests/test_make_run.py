@@ -73,7 +73,7 @@ def test_make_run_on_a_fresh_checkout_serves_admin_api_and_ocpp(tmp_path):
         station_password = "AAAAAAAAAAAAAAAAAAAA"
         subprocess.run([*manage, "create_network", "North"], cwd=clone, env=env, check=True, timeout=60)
         added = subprocess.run(
-            [*manage, "add_station", "--network", "North", "--identity", "CP-0001", "--password", station_password],
+            [*manage, "add_station", "--network", "North", "--identity", "CP-0001", f"--password={station_password}"],
             cwd=clone, env=env, check=True, timeout=60, capture_output=True, text=True,
         ).stdout
         assert f"Connection URL: ws://127.0.0.1:{port}/ocpp/CP-0001" in added

@@ -19,7 +19,7 @@ def run_simulator(platform, station, version: str, *, kwh: float) -> ServerProce
         f"simulator-{station.identity}",
         [
             PYTHON, MANAGE, "simulate_station", station.identity,
-            "--password", station.password, "--url", station.url, "--ocpp", version,
+            f"--password={station.password}", "--url", station.url, "--ocpp", version,
             "--charge-kwh", str(kwh), "--meter-interval", "0.2",
         ],
         env=platform.env,
