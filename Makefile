@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test worker setup setup-dev migrate clean
+.PHONY: run test worker beat setup setup-dev migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,15 @@ migrate: setup
 run: migrate
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
+# The worker runs celery beat (the periodic tasks of CELERY_BEAT_SCHEDULE) in the same process.
+# With several workers, give exactly one of them beat: `make worker BEAT=` on the others, or run
+# `make beat` once and every worker with `BEAT=`.
+BEAT ?= --beat
 worker: migrate
-	$(BIN)/celery -A switchplatform worker --loglevel INFO --concurrency 2
+	$(BIN)/celery -A switchplatform worker --loglevel INFO --concurrency 2 $(BEAT)
+
+beat: migrate
+	$(BIN)/celery -A switchplatform beat --loglevel INFO
 
 test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

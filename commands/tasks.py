@@ -47,3 +47,11 @@ def command_execute(self, command_id: int) -> str:
     """
     command = command_dispatch(command_id=command_id, wait=not self.request.is_eager)
     return command.status
+
+
+@shared_task(ignore_result=True)
+def commands_sweep_stuck() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): fail commands stuck past their deadline, with the reason."""
+    from commands.recovery import commands_fail_stuck
+
+    return commands_fail_stuck()

@@ -127,6 +127,31 @@ def stations_forget_connections() -> int:
     return Station.objects.filter(connected=True).update(connected=False, channel_name="")
 
 
+def stations_forget_node(*, channel_prefix: str) -> int:
+    """Mark offline the stations whose socket a dead gateway node held (ocpp_gateway.presence).
+
+    ``channel_prefix`` is what every channel of that node starts with; a station that reconnected
+    to a live node meanwhile has another prefix and is left alone.
+    """
+    return Station.objects.filter(connected=True, channel_name__startswith=channel_prefix).update(
+        connected=False, channel_name=""
+    )
+
+
+def stations_reclaim(*, connections: dict[int, str]) -> int:
+    """A live node was taken for dead (its presence key lapsed): mark its sockets online again.
+
+    Only where no other socket took the station meanwhile (channel_name still empty).
+    """
+    reclaimed = 0
+    with transaction.atomic():
+        for station_id, channel_name in connections.items():
+            reclaimed += Station.objects.filter(pk=station_id, channel_name="").update(
+                connected=True, channel_name=channel_name
+            )
+    return reclaimed
+
+
 def stations_mark_seen(*, station_ids: Iterable[int], at: datetime) -> None:
     """One UPDATE for every station that sent a frame since the last message-log flush."""
     ids = list(station_ids)

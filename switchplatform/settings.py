@@ -6,7 +6,9 @@ typed helpers in switchplatform.env, which stop start-up with a message naming a
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "channels",
     "networks",
     "locations",
@@ -106,6 +110,9 @@ MIDDLEWARE = [
     "networks.middleware.CurrentNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "switchplatform.urls"
@@ -215,12 +222,78 @@ else:
 FIRMWARE_MAX_UPLOAD_BYTES = env_int("FIRMWARE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024, minimum=1)
 # Seconds a station's download link stays valid after the retrieve time (plus the retry window).
 FIRMWARE_LINK_MAX_AGE = env_int("FIRMWARE_LINK_MAX_AGE", 24 * 3600, minimum=1)
-# Absolute base of the download links sent to stations; they must reach it over HTTP(S).
+# Absolute base of the download links sent to stations; they must reach it over HTTP(S). Unset, it
+# is the address stations already reach, OCPP_PUBLIC_URL's host and port (ws -> http, wss -> https),
+# which follows PORT: `make run PORT=9000` links to port 9000.
+def _http_base(ws_url: str) -> str:
+    parsed = urlsplit(ws_url)
+    return f"{'https' if parsed.scheme == 'wss' else 'http'}://{parsed.netloc}"
+
+
 FIRMWARE_PUBLIC_BASE_URL = env_url(
-    "FIRMWARE_PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https")
+    "FIRMWARE_PUBLIC_BASE_URL", _http_base(OCPP_PUBLIC_URL), schemes=("http", "https")
 ).rstrip("/")
 # daphne serves static files itself in the embedded setup; behind nginx turn this off.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+
+# Browser security (issue 13). Behind TLS (OCPP_TLS_PUBLIC_URL set: nginx terminates TLS and
+# certificates.proxy marks its requests https) cookies are Secure and HSTS is on by default;
+# SECURE_COOKIES / SECURE_HSTS_SECONDS set either explicitly. HSTS is sent on HTTPS requests only.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", bool(OCPP_TLS_PUBLIC_URL))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+# console.js reads the CSRF cookie for its fetch() posts, so it stays readable by our own scripts.
+CSRF_COOKIE_HTTPONLY = False
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if OCPP_TLS_PUBLIC_URL else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_source(url: str) -> str:
+    """The CSP source of the map tiles: scheme and host, "{s}" subdomains as a wildcard."""
+    parsed = urlsplit(url.replace("{s}", "SUBDOMAIN"))
+    host = parsed.netloc.replace("SUBDOMAIN", "*")
+    return f"{parsed.scheme}://{host}" if parsed.scheme in ("http", "https") and host else ""
+
+
+# Content-Security-Policy (django-csp) on every page: scripts only from our own static files (the
+# console and admin carry no inline script or handler), so injected markup cannot run code. Inline
+# style attributes stay allowed: Django's admin and the console's progress bars set widths inline,
+# and styles cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *filter(None, [_tile_source(MAP_TILE_URL)])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling for the admin and console login (django-axes): after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is refused for LOGIN_COOLOFF_MINUTES.
+# Keyed on the pair, an attacker elsewhere cannot lock the real user out; a failure during the
+# lock-out does not extend it, so nobody is locked out for longer than the cool-off.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The TCP peer, which certificates.proxy already replaced with the client for trusted proxies.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -270,6 +343,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": float(COMMANDS_SWEEP_SECONDS)},
     },
 }
+# Seconds a gateway node's presence key lives in Redis without a heartbeat (ocpp_gateway.presence):
+# a node killed outright has its stations marked offline within about 1.5 times this.
+NODE_PRESENCE_TTL = env_int("NODE_PRESENCE_TTL", 10, minimum=3)
+if REDIS_URL:
+    # The nodes sweep each other; beat sweeps too, for when every node is gone.
+    CELERY_BEAT_SCHEDULE["gateway-sweep-dead-nodes"] = {
+        "task": "ocpp_gateway.tasks.gateway_sweep_dead_nodes",
+        "schedule": float(NODE_PRESENCE_TTL),
+        "options": {"expires": float(NODE_PRESENCE_TTL)},
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -288,6 +371,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Networks, locations, charging stations, sessions, firmware and remote actions.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the pinned drf-spectacular-sidecar package, served as our static
+    # files: /api/docs/ works offline and runs no code fetched from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "FirmwareStatusEnum": "firmware.models.FirmwareStatus",
         "EquipmentStatusEnum": "stations.models.EquipmentStatus",
