@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from networks.admin_mixins import ScopedRecordAdmin
-from ocpp_gateway.models import Message
+from networks.querysets import is_account_admin
+from ocpp_gateway.models import Message, QuarantinedRow
 from stations.models import ConfigurationKey, DeviceModelVariable, Station, StationEvent
 
 
@@ -126,3 +127,31 @@ def gateway_inlines(station: Station | None) -> list[type[admin.options.InlineMo
         return []
     sections = {"1.6": [ConfigurationKeyInline], "2.0.1": [DeviceModelInline]}.get(station.ocpp_version, [])
     return [*sections, StationEventInline]
+
+
+@admin.register(QuarantinedRow)
+class QuarantinedRowAdmin(admin.ModelAdmin):
+    """Rows the gateway could not write (ocpp_gateway.batching): account-wide, for account admins,
+    since a row of a deleted station belongs to no network any more. Read, and deleted once dealt with."""
+
+    list_display = ["time", "kind", "station_identity", "station_id", "error"]
+    list_filter = ["kind", "time"]
+    search_fields = ["station_identity", "error"]
+    date_hierarchy = "time"
+    fields = ["time", "kind", "station_identity", "station_id", "error", "data"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request) -> bool:
+        return is_account_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)

@@ -105,6 +105,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     station_id: int | None = None
     ocpp_version: str = ""
     identity: str = ""
+    # The log ticket of the CALL being handled: its answer waits for it (message_log, group commit).
+    _answer_after = None
 
     # --- Channels plumbing -------------------------------------------------------------------
 
@@ -286,8 +288,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
     # --- Frames ------------------------------------------------------------------------------
 
-    def _log(self, direction: str, message_type, action: str, unique_id: str, payload, note: str = "") -> None:
-        message_log.add(
+    def _log(self, direction: str, message_type, action: str, unique_id: str, payload, note: str = ""):
+        return message_log.add(
             station_id=self.station_id,
             direction=direction,
             message_type=message_type,
@@ -320,6 +322,13 @@ class OcppConsumer(AsyncWebsocketConsumer):
         else:
             action = current.action if current is not None and current.unique_id == unique_id else ""
             payload = {"errorCode": data[2], "errorDescription": data[3], "errorDetails": data[4]}
+        if type_id != MessageType.Call and self._answer_after is not None:
+            # Answered means stored: the CALL's log row is committed before its answer leaves.
+            ticket, self._answer_after = self._answer_after, None
+            try:
+                await message_log.wait(ticket)
+            except Exception as exc:
+                logger.warning("%s: answering before the message log committed: %r", self.identity, exc)
         self._log("out", type_id, action, unique_id, payload)
         await self._send_text(text)
 
@@ -368,7 +377,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self._refuse_frame(msg)
             return
         if isinstance(msg, Call):
-            self._log("in", MessageType.Call, msg.action, msg.unique_id, msg.payload)
+            self._answer_after = self._log("in", MessageType.Call, msg.action, msg.unique_id, msg.payload)
             await cp.handle_call(msg)
             return
         action = cp.take_response(msg)

@@ -1,11 +1,17 @@
 """The message log's write path: frames are buffered in memory and written in batches.
 
 A database write per frame on the socket path would cap the gateway at the database's commit
-rate; one bulk INSERT every half second (or every FLUSH_SIZE frames) does not. The same flush
-sets last_seen for every station that sent something, with one UPDATE.
+rate; one bulk INSERT per group commit (ocpp_gateway.batching) does not. The same transaction
+sets last_seen for every station that sent something, with one UPDATE. The consumer answers a
+CALL only once the batch holding its log row has committed.
+
+A row the database refuses (a payload holding NaN, a station deleted while connected) is
+quarantined alone; where its station still exists, the log keeps a row in its place with no
+payload and a note naming the quarantine record.
 """
 from __future__ import annotations
 
+import asyncio
 import atexit
 from datetime import datetime
 from typing import Any
@@ -15,7 +21,6 @@ from django.utils import timezone
 
 from ocpp_gateway.batching import BatchWriter
 
-FLUSH_INTERVAL = 0.5
 FLUSH_SIZE = 500
 
 # (station_id, direction, message_type, action, unique_id, payload, note, time)
@@ -24,15 +29,30 @@ Row = tuple[int, str, int | None, str, str, Any, str, datetime]
 
 class MessageBuffer(BatchWriter[Row]):
     what = "the OCPP message log"
-
-    def interval(self) -> float:
-        return FLUSH_INTERVAL
+    kind = "message"
 
     def size(self) -> int:
         return FLUSH_SIZE
 
     def write(self, items: list[Row]) -> None:
         _write(items)
+
+    def describe(self, item: Row) -> tuple[int | None, dict[str, Any]]:
+        station_id, direction, message_type, action, unique_id, payload, note, time = item
+        return station_id, {
+            "direction": direction, "message_type": message_type, "action": action, "unique_id": unique_id,
+            "payload": payload, "note": note, "time": time.isoformat(),
+        }
+
+    def after_quarantine(self, item: Row, quarantine_id: int, error: BaseException) -> None:
+        # The station's log keeps its place in the conversation (its answer is logged too).
+        station_id, direction, message_type, action, unique_id, _payload, note, time = item
+        from stations.models import Station
+
+        if not Station.objects.filter(pk=station_id).exists():
+            return
+        note = f"not storable as sent ({type(error).__name__}); see quarantined row #{quarantine_id}"
+        _write([(station_id, direction, message_type, _clean(action), _clean(unique_id), None, note, time)])
 
     def add(
         self,
@@ -44,8 +64,13 @@ class MessageBuffer(BatchWriter[Row]):
         unique_id: str,
         payload: Any,
         note: str = "",
-    ) -> None:
-        self._queue((station_id, direction, message_type, action, unique_id, payload, note, timezone.now()))
+    ) -> asyncio.Future | None:
+        """Queue one frame's row; the ticket resolves once it is committed (``await buffer.wait(ticket)``)."""
+        return self._queue((station_id, direction, message_type, action, unique_id, payload, note, timezone.now()))
+
+
+def _clean(text: str) -> str:
+    return str(text).encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:64]
 
 
 def _write(rows: list[Row]) -> None:

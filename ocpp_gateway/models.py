@@ -58,3 +58,30 @@ class VerifiedCredential(models.Model):
 
     def __str__(self) -> str:
         return f"verified credential of station {self.station_id}"
+
+
+class QuarantinedRow(models.Model):
+    """A row the gateway could not write (the station was deleted meanwhile, a value the database
+    refuses), kept here with the error so that it costs no other row and staff can see what it was.
+
+    No foreign key on purpose: a row quarantined because its station is gone must still be stored.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "message log"
+        STATUS = "status", "status notification"
+        METER = "meter", "meter values"
+
+    time = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    station_id = models.BigIntegerField(null=True, blank=True)
+    station_identity = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=500)
+    # The row as JSON text (ASCII, non-finite numbers kept as NaN/Infinity): text, so that any row fits.
+    data = models.TextField()
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.station_identity or self.station_id} at {self.time:%Y-%m-%d %H:%M:%S}"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
@@ -22,8 +21,8 @@ async def onboarded(station_a):
 
 @pytest.fixture
 def no_timer(monkeypatch):
-    """Only explicit flushes (ordering, backpressure, disconnect) write: the timer never fires in a test."""
-    monkeypatch.setattr(write_buffer, "FLUSH_INTERVAL", 60)
+    """Kept for the tests' signatures: every answered report is committed, there is no timer to wait for."""
+    monkeypatch.setattr(write_buffer, "FLUSH_SIZE", 500)
 
 
 def meter_value(at: str, *, wh: float, w: float | None = None) -> dict:
@@ -37,28 +36,38 @@ async def connector_row(station, connector_id: int) -> Connector | None:
     return await Connector.objects.filter(evse__station=station, connector_id=connector_id).afirst()
 
 
-async def test_the_answer_comes_before_the_write_and_a_batch_keeps_each_connectors_newest_status(onboarded, connect, no_timer):
+async def test_the_answer_comes_after_the_write(onboarded, connect, no_timer):
     station = await connect("CP-A-1")
-    # Newest by timestamp wins, whatever the arrival order; the winner's error fields come with it.
-    await station.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp="2026-03-01T10:05:00Z"))
     await station.call(
         call16.StatusNotification(
             connector_id=1, error_code="GroundFailure", status="Faulted", info="RCD tripped", vendor_error_code="E42",
             timestamp="2026-03-01T10:00:00Z",
         )
     )
-    await station.call(
-        call16.StatusNotification(
-            connector_id=2, error_code="GroundFailure", status="Faulted", info="RCD tripped", timestamp="2026-03-01T10:00:00Z"
-        )
-    )
-    await station.call(call16.StatusNotification(connector_id=2, error_code="NoError", status="Charging", timestamp="2026-03-01T09:00:00Z"))
-    assert await connector_row(onboarded, 1) is None  # answered, not yet written
-    assert len(write_buffer.buffer) == 4
+    one = await connector_row(onboarded, 1)  # answered, so written
+    assert (one.status, one.error_code, one.error_info, one.vendor_error_code) == ("Faulted", "GroundFailure", "RCD tripped", "E42")
+    assert one.is_faulted
+    assert len(write_buffer.buffer) == 0
 
-    await write_buffer.buffer.flush()
+
+async def test_a_batch_keeps_each_connectors_newest_status(onboarded, no_timer):
+    # Reports queued together (many stations at once) form one batch; newest by timestamp wins,
+    # whatever the arrival order, and the winner's error fields come with it.
+    from stations.services import StatusReport, parse_ocpp_datetime
+
+    def report(connector_id, status, at, **kw):
+        return StatusReport(station=onboarded, evse_id=connector_id, connector_id=connector_id, status=status, at=parse_ocpp_datetime(at), **kw)
+
+    tickets = [
+        write_buffer.buffer._queue(report(1, "Available", "2026-03-01T10:05:00Z")),
+        write_buffer.buffer._queue(report(1, "Faulted", "2026-03-01T10:00:00Z", error_code="GroundFailure", error_info="RCD tripped", vendor_error_code="E42")),
+        write_buffer.buffer._queue(report(2, "Faulted", "2026-03-01T10:00:00Z", error_code="GroundFailure", error_info="RCD tripped")),
+        write_buffer.buffer._queue(report(2, "Charging", "2026-03-01T09:00:00Z")),
+    ]
+    assert len(set(tickets)) == 1  # one batch, one commit
+    await write_buffer.buffer.wait(tickets[0])
     one = await connector_row(onboarded, 1)
-    assert (one.status, one.error_code, one.error_info, one.vendor_error_code) == ("Available", "NoError", "", "")
+    assert (one.status, one.error_code, one.error_info, one.vendor_error_code) == ("Available", "", "", "")
     assert one.status_at.isoformat().startswith("2026-03-01T10:05:00")
     two = await connector_row(onboarded, 2)
     assert (two.status, two.error_code, two.error_info) == ("Faulted", "GroundFailure", "RCD tripped")
@@ -74,10 +83,9 @@ async def test_stop_transaction_sees_the_meter_values_sent_before_it(onboarded, 
     # Out of order, in one batch: the session's aggregates depend on timestamps only.
     for at, wh, w in [("2026-03-01T10:20:00Z", 3000, 7400), ("2026-03-01T10:10:00Z", 2000, 11000)]:
         await station.call(call16.MeterValues(connector_id=1, transaction_id=transaction_id, meter_value=[meter_value(at, wh=wh, w=w)]))
-    assert await MeterSample.objects.filter(station=onboarded).acount() == 1  # only StartTransaction's, for now
+    assert await MeterSample.objects.filter(station=onboarded).acount() == 3  # answered, so stored
 
     await station.call(call16.StopTransaction(meter_stop=4000, timestamp="2026-03-01T11:00:00Z", transaction_id=transaction_id))
-    # No flush here: the StopTransaction handler wrote the queued reports before the stop.
     session = await Session.objects.aget(station=onboarded, transaction_id=str(transaction_id))
     assert (session.status, session.energy_wh, session.peak_power_w) == (SessionStatus.COMPLETED, 3000, 11000)
     energy = [s.energy_wh async for s in MeterSample.objects.filter(session=session).order_by("timestamp")]
@@ -118,30 +126,12 @@ async def test_a_replayed_meter_values_is_one_sample_in_a_batch_and_across_batch
     assert samples == [(1, 1234, 300)]
 
 
-async def test_a_handler_waits_for_the_flush_when_the_buffer_is_full(onboarded, connect, no_timer, monkeypatch):
-    monkeypatch.setattr(write_buffer.buffer, "max_pending", 3)
-    station = await connect("CP-A-1")
-    for connector_id in (1, 2):
-        await station.call(call16.StatusNotification(connector_id=connector_id, error_code="NoError", status="Available"))
-    assert len(write_buffer.buffer) == 2 and await connector_row(onboarded, 1) is None
-    # The third report fills the buffer: its answer comes only after all three are written.
-    await station.call(call16.StatusNotification(connector_id=3, error_code="NoError", status="Preparing"))
-    assert len(write_buffer.buffer) == 0
-    assert [(await connector_row(onboarded, n)).status for n in (1, 2, 3)] == ["Available", "Available", "Preparing"]
+def test_what_is_still_queued_is_written_at_exit(station_a):
+    onboarded = station_a
+    from stations.services import StatusReport, parse_ocpp_datetime
 
-
-async def test_the_buffer_is_written_when_the_station_disconnects(onboarded, connect, no_timer):
-    station = await connect("CP-A-1")
-    await station.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Charging"))
-    await station.call(call16.MeterValues(connector_id=1, meter_value=[meter_value("2026-03-01T10:00:00Z", wh=1234)]))
-    assert await connector_row(onboarded, 1) is None
-    await station.comm.disconnect()
-    assert (await connector_row(onboarded, 1)).status == "Charging"
-    assert await MeterSample.objects.filter(station=onboarded, evse_id=1, energy_wh=1234, session=None).aexists()
-
-
-async def test_the_buffer_is_written_at_exit(onboarded, connect, no_timer):
-    station = await connect("CP-A-1")
-    await station.call(call16.StatusNotification(connector_id=1, error_code="NoError", status="Finishing"))
-    await sync_to_async(write_buffer._flush_at_exit)()
-    assert (await connector_row(onboarded, 1)).status == "Finishing"
+    write_buffer.buffer._queue(
+        StatusReport(station=onboarded, evse_id=1, connector_id=1, status="Finishing", at=parse_ocpp_datetime("2026-03-01T10:00:00Z"))
+    )
+    write_buffer._flush_at_exit()
+    assert Connector.objects.get(evse__station=onboarded, connector_id=1).status == "Finishing"
