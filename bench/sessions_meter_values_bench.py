@@ -3,7 +3,8 @@
     .venv/bin/python bench/sessions_meter_values_bench.py [--stations 200] [--rounds 10]
 
 In a fresh SQLite file database (WAL, as `make run` uses), starts one 1.6 transaction per station,
-then calls `meter_values_v16` (energy, power, current, SoC, as a real station sends them) for every
+then records a 1.6 MeterValues the way the gateway does (`sessions.readings.meter_report`, then
+`meter_values_record`, here in batches of one; energy, power, current, SoC, as a real station sends them) for every
 station, `--rounds` times, and 2.0.1 `transaction_event_v201` Updated events likewise. Prints the
 per-call latency (p50, p99, max) and calls per second of one process: the cost the gateway pays per
 MeterValues in database_sync_to_async.
@@ -43,7 +44,7 @@ def run(stations: int, rounds: int) -> None:
     from datetime import UTC, datetime, timedelta
 
     from networks.models import Network
-    from sessions import services
+    from sessions import readings, services
     from sessions.models import MeterSample, Session
     from stations.services import station_create
 
@@ -52,16 +53,23 @@ def run(stations: int, rounds: int) -> None:
         station_create(network=network, identity=f"MV-{i}", password="bench-password-1234") for i in range(stations * 2)
     ]
     v16, v201 = fleet[:stations], fleet[stations:]
-    t0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
-    tx16 = {s.pk: services.transaction_start_v16(station=s, connector_id=1, id_tag="TAG", meter_start=0, timestamp=t0)[0] for s in v16}
+    # Readings are checked against the clock (stations.bounds): the transactions start an hour ago.
+    t0 = datetime.now(UTC) - timedelta(hours=1)
+    tx16 = {
+        s.pk: services.transaction_start_v16(
+            station=s,
+            report=readings.start_transaction_report(connector_id=1, id_tag="TAG", meter_start=0, timestamp=t0.isoformat()),
+        )[0]
+        for s in v16
+    }
     for s in v201:
         services.transaction_event_v201(
             station=s,
-            payload={
+            report=readings.transaction_event_report(payload={
                 "eventType": "Started", "timestamp": t0.isoformat(), "triggerReason": "Authorized", "seqNo": 0,
                 "transactionInfo": {"transactionId": f"T-{s.pk}"}, "evse": {"id": 1, "connectorId": 1},
                 "idToken": {"idToken": "TAG", "type": "ISO14443"},
-            },
+            }),
         )
 
     latencies: list[float] = []
@@ -78,7 +86,11 @@ def run(stations: int, rounds: int) -> None:
                 {"value": str(20 + r), "measurand": "SoC", "unit": "Percent", "location": "EV", "context": "Sample.Periodic"},
             ]}]
             begin = time.perf_counter()
-            services.meter_values_v16(station=s, connector_id=1, transaction_id=tx16[s.pk], meter_value=meter_value)
+            # What the gateway does per frame: a bounded report, written by the batch writer (here a batch of one).
+            frame = readings.meter_report(
+                station=s, ocpp_version="1.6", evse_id=1, transaction_id=tx16[s.pk], meter_value=meter_value
+            )
+            services.meter_values_record(reports=[frame])
             latencies.append(time.perf_counter() - begin)
     report("1.6 MeterValues (with transactionId)", latencies, time.monotonic() - started)
 
@@ -96,7 +108,7 @@ def run(stations: int, rounds: int) -> None:
                 ]}],
             }
             begin = time.perf_counter()
-            services.transaction_event_v201(station=s, payload=payload)
+            services.transaction_event_v201(station=s, report=readings.transaction_event_report(payload=payload))
             latencies.append(time.perf_counter() - begin)
     report("2.0.1 TransactionEvent Updated", latencies, time.monotonic() - started)
     print(f"({Session.objects.count():,} sessions, {MeterSample.objects.count():,} samples; load average "

@@ -17,7 +17,8 @@ from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
-from sessions import services as sessions
+from sessions import readings, services as sessions
+from stations import bounds
 from stations.services import (
     StatusReport,
     parse_ocpp_datetime,
@@ -72,7 +73,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id: int, error_code: str, status: str, **kwargs):
         # 1.6 connectorId 0 is the charge point itself (EVSE 0); connector N is EVSE N's only connector.
-        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
+        connector_id = bounds.evse_id(connector_id, field="connectorId")
         await write_buffer.add(
             StatusReport(
                 station=self.consumer.station,
@@ -94,46 +95,55 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs):
-        # The session and its connector must see this station's earlier reports (write_buffer).
-        await write_buffer.flush()
-        transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
-            station=self.consumer.station,
+        report = readings.start_transaction_report(
             connector_id=connector_id,
             id_tag=id_tag,
             meter_start=meter_start,
-            timestamp=parse_ocpp_datetime(timestamp),
+            timestamp=timestamp,
             reservation_id=kwargs.get("reservation_id"),
+        )
+        # The session and its connector must see this station's earlier reports (write_buffer).
+        await write_buffer.flush()
+        transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
+            station=self.consumer.station, report=report
         )
         return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=IdTagInfo(status=status))
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs):
+        transaction_data = self.payload.get("transactionData")
+        report = await readings.off_loop_if_large(
+            lambda: readings.stop_transaction_report(
+                transaction_id=transaction_id,
+                meter_stop=meter_stop,
+                timestamp=timestamp,
+                reason=kwargs.get("reason"),
+                id_tag=kwargs.get("id_tag"),
+                transaction_data=transaction_data,
+            ),
+            size=readings.sampled_value_count(transaction_data),
+        )
         # The session's meter values queued before this stop are merged first (write_buffer).
         await write_buffer.flush()
-        status = await database_sync_to_async(sessions.transaction_stop_v16)(
-            station=self.consumer.station,
-            transaction_id=transaction_id,
-            meter_stop=meter_stop,
-            timestamp=parse_ocpp_datetime(timestamp),
-            reason=kwargs.get("reason"),
-            id_tag=kwargs.get("id_tag"),
-            transaction_data=self.payload.get("transactionData"),
-        )
+        status = await database_sync_to_async(sessions.transaction_stop_v16)(station=self.consumer.station, report=report)
         return call_result.StopTransaction(id_tag_info=IdTagInfo(status=status) if status else None)
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, **kwargs):
-        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
-        readings = sessions.readings_from_meter_values(self.payload["meterValue"])
-        if readings:
-            await write_buffer.add(
-                sessions.MeterReport(
-                    station=self.consumer.station,
-                    evse_id=connector_id,
-                    transaction_id=kwargs.get("transaction_id"),
-                    readings=tuple(readings),
-                )
-            )
+        meter_value = self.payload["meterValue"]
+        # Bounded before anything computes on it (stations.bounds): out of range is a CALLERROR.
+        report = await readings.off_loop_if_large(
+            lambda: readings.meter_report(
+                station=self.consumer.station,
+                ocpp_version="1.6",
+                evse_id=connector_id,
+                transaction_id=kwargs.get("transaction_id"),
+                meter_value=meter_value,
+            ),
+            size=readings.sampled_value_count(meter_value),
+        )
+        if report.readings or report.ignored:
+            await write_buffer.add(report)
         return call_result.MeterValues()
 
     @on(Action.security_event_notification)

@@ -18,7 +18,8 @@ from firmware.services import firmware_status_notification
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
-from sessions import services as sessions
+from sessions import readings, services as sessions
+from stations import bounds
 from stations.services import (
     StatusReport,
     parse_ocpp_datetime,
@@ -83,12 +84,11 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp: str, connector_status: str, evse_id: int, connector_id: int, **kwargs):
-        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
         await write_buffer.add(
             StatusReport(
                 station=self.consumer.station,
-                evse_id=evse_id,
-                connector_id=connector_id,
+                evse_id=bounds.evse_id(evse_id),
+                connector_id=bounds.connector_id(connector_id),
                 status=connector_status,
                 at=parse_ocpp_datetime(timestamp),
             )
@@ -118,23 +118,35 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, **kwargs):
+        payload = self.payload
+        # Bounded before anything computes on it (stations.bounds): out of range is a CALLERROR.
+        report = await readings.off_loop_if_large(
+            lambda: readings.transaction_event_report(payload=payload),
+            size=readings.sampled_value_count(payload.get("meterValue")),
+        )
         # The session must see this station's earlier meter values and statuses (write_buffer).
         await write_buffer.flush()
         status = await database_sync_to_async(sessions.transaction_event_v201)(
-            station=self.consumer.station, payload=self.payload
+            station=self.consumer.station, report=report
         )
         return call_result.TransactionEvent(id_token_info=IdTokenInfoType(status=status) if status else None)
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id: int, **kwargs):
-        # Batched (ocpp_gateway.write_buffer): the empty answer does not depend on the write.
-        readings = sessions.readings_from_meter_values(self.payload["meterValue"])
-        if readings:
-            await write_buffer.add(
-                sessions.MeterReport(
-                    station=self.consumer.station, evse_id=evse_id, transaction_id=None, readings=tuple(readings)
-                )
-            )
+        meter_value = self.payload["meterValue"]
+        # Bounded before anything computes on it (stations.bounds): out of range is a CALLERROR.
+        report = await readings.off_loop_if_large(
+            lambda: readings.meter_report(
+                station=self.consumer.station,
+                ocpp_version="2.0.1",
+                evse_id=evse_id,
+                transaction_id=None,
+                meter_value=meter_value,
+            ),
+            size=readings.sampled_value_count(meter_value),
+        )
+        if report.readings or report.ignored:
+            await write_buffer.add(report)
         return call_result.MeterValues()
 
     @on(Action.data_transfer)

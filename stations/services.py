@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from locations.models import Location
 from networks.models import Network
+from stations import bounds
 from stations.models import (
     EVSE,
     ConfigurationKey,
@@ -410,8 +410,10 @@ def _device_model_rows(*, station: Station, item: dict[str, Any]) -> list[Device
         "station": station,
         "component": component["name"],
         "component_instance": component.get("instance", ""),
-        "evse_id": evse.get("id"),
-        "connector_id": evse.get("connectorId"),
+        "evse_id": None if evse.get("id") is None else bounds.evse_id(evse["id"], field="component.evse.id"),
+        "connector_id": None
+        if evse.get("connectorId") is None
+        else bounds.connector_id(evse["connectorId"], field="component.evse.connectorId"),
         "variable": variable["name"],
         "variable_instance": variable.get("instance", ""),
         "data_type": characteristics.get("dataType", ""),
@@ -503,12 +505,45 @@ def station_events_record(*, station: Station, source: str, events: list[dict[st
 
 
 def parse_ocpp_datetime(value: str | None) -> datetime:
-    """An OCPP dateTime (RFC 3339), or now when absent or unreadable: a station's clock is no reason to drop data."""
+    """An OCPP dateTime, or now when absent, unreadable or outside the clock window (stations.bounds):
+    a station's clock is no reason to drop a status or an event, nor to date it years off."""
+    now = timezone.now()
     if value:
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt_timezone.utc)
-    return timezone.now()
+            parsed = bounds.ocpp_datetime(value)
+        except (TypeError, ValueError):
+            return now
+        if bounds.in_clock_window(parsed, now=now):
+            return parsed
+    return now
+
+
+# Events a station reported nothing about: what the platform answered but did not use.
+INPUT_IGNORED = "InputIgnored"
+# Notes kept per event: a station replaying a queue of bad readings makes one event, not thousands.
+_NOTES_PER_EVENT = 5
+
+
+def station_inputs_ignored(*, notes: Iterable[tuple[Station, str, list[str]]]) -> int:
+    """Record what frames were answered but not used (stations.bounds: timestamps outside the clock
+    or transaction window), one StationEvent per frame, so the operator sees why a reading is missing."""
+    now = timezone.now()
+    rows = []
+    for station, action, texts in notes:
+        if not texts:
+            continue
+        shown = texts[:_NOTES_PER_EVENT]
+        more = len(texts) - len(shown)
+        summary = "; ".join(shown) + (f"; and {more} more" if more else "")
+        rows.append(
+            StationEvent(
+                station=station,
+                source=action[:40],
+                event_type=INPUT_IGNORED,
+                tech_info=summary,
+                occurred_at=now,
+                data={"ignored": shown, "count": len(texts)},
+            )
+        )
+    StationEvent.objects.bulk_create(rows)
+    return len(rows)

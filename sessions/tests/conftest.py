@@ -1,5 +1,6 @@
 """Payloads built and serialised the way the `ocpp` library does on the wire, then handed to the
-services the way the gateway's handlers hand them (the raw camelCase payload plus parsed fields)."""
+services the way the gateway's handlers hand them: through the bounded builders of
+sessions.readings, and MeterValues through the write buffer's batch writer (what its flusher runs)."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,26 @@ import pytest
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import Call, _validate_payload
 
-from sessions import services
+from ocpp_gateway.write_buffer import write_reports
+from sessions import readings, services
 from sessions.models import Session
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+# The platform's clock in these tests: readings are checked against it (stations.bounds).
+NOW = T0 + timedelta(days=1)
+
+
+def record_meter_values(station, *, evse_id: int, meter_value: list[dict], transaction_id=None, version="1.6") -> None:
+    """A MeterValues as the gateway handles it: a bounded MeterReport, written by the batch writer."""
+    report = readings.meter_report(
+        station=station,
+        ocpp_version=version,
+        evse_id=evse_id,
+        transaction_id=transaction_id,
+        meter_value=meter_value,
+        now=NOW,
+    )
+    write_reports([report])
 
 
 def at(minutes: float) -> str:
@@ -65,13 +82,14 @@ class StationV16:
             ),
             "1.6",
         )
-        return services.transaction_start_v16(
-            station=self.station,
+        report = readings.start_transaction_report(
             connector_id=payload["connectorId"],
             id_tag=payload["idTag"],
             meter_start=payload["meterStart"],
-            timestamp=datetime.fromisoformat(payload["timestamp"]),
+            timestamp=payload["timestamp"],
+            now=NOW,
         )
+        return services.transaction_start_v16(station=self.station, report=report)
 
     def meter(self, *, transaction_id, timestamp, connector_id=1, **values):
         from ocpp.v16 import call
@@ -84,9 +102,9 @@ class StationV16:
             ),
             "1.6",
         )
-        services.meter_values_v16(
-            station=self.station,
-            connector_id=payload["connectorId"],
+        record_meter_values(
+            self.station,
+            evse_id=payload["connectorId"],
             transaction_id=payload.get("transactionId"),
             meter_value=payload["meterValue"],
         )
@@ -106,15 +124,16 @@ class StationV16:
             ),
             "1.6",
         )
-        return services.transaction_stop_v16(
-            station=self.station,
+        report = readings.stop_transaction_report(
             transaction_id=payload["transactionId"],
             meter_stop=payload["meterStop"],
-            timestamp=datetime.fromisoformat(payload["timestamp"]),
+            timestamp=payload["timestamp"],
             reason=payload.get("reason"),
             id_tag=payload.get("idTag"),
             transaction_data=payload.get("transactionData"),
+            now=NOW,
         )
+        return services.transaction_stop_v16(station=self.station, report=report)
 
 
 def meter_value_v201(timestamp: str, *, wh=None, kw=None, soc=None, context="Sample.Periodic") -> dict:
@@ -176,7 +195,13 @@ class StationV201:
         from ocpp.charge_point import camel_to_snake_case
 
         payload = wire(call.TransactionEvent(**camel_to_snake_case(body)), "2.0.1")
-        return services.transaction_event_v201(station=self.station, payload=payload)
+        return transaction_event(self.station, payload)
+
+
+def transaction_event(station, payload: dict):
+    """A TransactionEvent as the gateway handles it: a bounded report, then the service."""
+    report = readings.transaction_event_report(payload=payload, now=NOW)
+    return services.transaction_event_v201(station=station, report=report)
 
 
 @pytest.fixture

@@ -37,10 +37,20 @@ def test_another_networks_allow_list_does_not_apply(station_a, network_b):
     assert id_token_authorize(station=station_a, id_token="A-CARD") == "Accepted"
 
 
-def test_free_vend_and_central_tokens_are_accepted_with_an_allow_list(station_a, network_a):
+def test_free_vend_tokens_are_accepted_with_an_allow_list(station_a, network_a):
     IdToken.objects.create(network=network_a, token="GOOD")
     assert id_token_authorize(station=station_a, id_token="", token_type="NoAuthorization") == "Accepted"
-    assert id_token_authorize(station=station_a, id_token="REMOTE-1", token_type="Central") == "Accepted"
+
+
+def test_central_tokens_follow_the_allow_list(station_a, network_a):
+    # The type is the station's claim, not a credential (issue 12).
+    IdToken.objects.create(network=network_a, token="GOOD")
+    IdToken.objects.create(network=network_a, token="STOLEN", status="Blocked")
+    IdToken.objects.create(network=network_a, token="OLD", expires_at=timezone.now() - timedelta(days=1))
+    assert id_token_authorize(station=station_a, id_token="GOOD", token_type="Central") == "Accepted"
+    assert id_token_authorize(station=station_a, id_token="STOLEN", token_type="Central") == "Blocked"
+    assert id_token_authorize(station=station_a, id_token="OLD", token_type="Central") == "Expired"
+    assert id_token_authorize(station=station_a, id_token="REMOTE-1", token_type="Central") == "Invalid"
 
 
 def test_the_allow_list_api_is_scoped_and_needs_a_write_role(client, operator_a, viewer_a, operator_b, network_a):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sessions.models import IdToken, MeterSample, Session, SessionStatus
-from sessions.tests.conftest import T0, at, only_session, sampled_v16
+from sessions.tests.conftest import T0, at, only_session, record_meter_values, sampled_v16
 
 
 def test_a_transaction_becomes_a_completed_session_with_energy_duration_and_peak_power(v16, station_a):
@@ -144,9 +144,7 @@ def test_units_and_phases_are_normalised(v16):
             ],
         }
     ]
-    from sessions import services
-
-    services.meter_values_v16(station=v16.station, connector_id=1, transaction_id=transaction_id, meter_value=meter_value)
+    record_meter_values(v16.station, evse_id=1, transaction_id=transaction_id, meter_value=meter_value)
     session = only_session()
     assert session.energy_wh == 3500
     assert round(session.peak_power_w) == 10800

@@ -5,9 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from sessions import services
 from sessions.models import IdToken, MeterSample, Session, SessionStatus
-from sessions.tests.conftest import T0, at, meter_value_v201, only_session
+from sessions.tests.conftest import T0, at, meter_value_v201, only_session, record_meter_values, transaction_event
 
 
 def run_transaction(v201, order=None, *, offline=None):
@@ -96,12 +95,10 @@ def test_the_id_token_is_checked_against_the_allow_list(v201, network_a):
 
 def test_meter_values_outside_transaction_events_count_for_the_running_session(v201, station_a):
     v201.event("Started", seq_no=0, minutes=0, meter_value=[meter_value_v201(at(0), wh=1000)])
-    services.meter_values_v201(
-        station=station_a, evse_id=1, meter_value=[meter_value_v201(at(10), wh=4000, kw=18)]
-    )
+    record_meter_values(station_a, evse_id=1, meter_value=[meter_value_v201(at(10), wh=4000, kw=18)], version="2.0.1")
     session = only_session()
     assert (session.energy_wh, session.peak_power_w) == (3000, 18_000)
-    services.meter_values_v201(station=station_a, evse_id=2, meter_value=[meter_value_v201(at(10), wh=7)])
+    record_meter_values(station_a, evse_id=2, meter_value=[meter_value_v201(at(10), wh=7)], version="2.0.1")
     assert MeterSample.objects.filter(session=None, evse_id=2).count() == 1
 
 
@@ -120,6 +117,6 @@ def test_a_snake_case_payload_is_read_the_same(station_a):
             {"timestamp": at(30), "sampled_value": [{"value": 4, "unit_of_measure": {"unit": "kWh"}}]},
         ],
     }
-    assert services.transaction_event_v201(station=station_a, payload=payload) == "Accepted"
+    assert transaction_event(station_a, payload) == "Accepted"
     session = only_session()
     assert (session.transaction_id, session.evse_id, session.energy_wh, session.stop_reason) == ("SNAKE", 2, 3000, "Remote")
