@@ -2,13 +2,21 @@
 
 Security profile 1: HTTP Basic over ws://; 2: Basic over wss://; 3: a client certificate over wss://
 (TLS ends at nginx, see certificates.proxy). The username must be the identity in the URL. Runs
-before the websocket opens: a refused station gets HTTP 403 from daphne.
+before the websocket opens: a refused station gets HTTP 401 (ocpp_gateway.server).
+
+Refusals cost the same for known and unknown identities (an unknown one is verified against a
+dummy hash), so timing does not tell which identities exist. Failures are counted per (address,
+identity): stations behind one NAT do not lock each other out, and a throttled pair is slowed, never
+refused outright, so a correct password always gets in (issue 12).
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
+import re
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,6 +41,9 @@ class AuthResult:
     reason: str = ""
     # The security profile the connection was admitted on.
     profile: int | None = None
+    # Too many recent failures for this (address, identity) and the password is not one verified
+    # before: the consumer verifies it after OCPP_AUTH_THROTTLE_DELAY, one attempt at a time.
+    throttled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -56,13 +67,21 @@ def _basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | 
     return None
 
 
-def _throttle_key(client_address: str) -> str:
+def _throttle_key(client_address: str, identity: str) -> str:
+    # Per (address, identity): one address is often a NAT or a site router in front of many
+    # stations, and one station's wrong password must not lock out its neighbours. The identity is
+    # hashed: cache keys must be short and printable whatever a client sends.
     minute = int(timezone.now().timestamp() // 60)
-    return f"ocpp-auth-failures:{client_address}:{minute}"
+    who = hashlib.sha256(f"{client_address}\0{identity}".encode("utf-8", "replace")).hexdigest()[:32]
+    return f"ocpp-auth-failures:{who}:{minute}"
 
 
-def _note_failure(client_address: str) -> None:
-    key = _throttle_key(client_address)
+def login_throttled(*, client_address: str, identity: str) -> bool:
+    return (cache.get(_throttle_key(client_address, identity)) or 0) >= settings.OCPP_AUTH_FAILURES_PER_MINUTE
+
+
+def _note_failure(client_address: str, identity: str) -> None:
+    key = _throttle_key(client_address, identity)
     if cache.add(key, 1, timeout=120):
         return
     try:
@@ -104,8 +123,60 @@ def _password_ok(station: Station, password: str) -> bool:
 # --- end of the verified-credential cache ----------------------------------------------------------
 
 
+def _password_known(station: Station, password: str) -> bool:
+    """Only the cheap half of _password_ok: a password verified before (no hashing while throttled)."""
+    from ocpp_gateway.models import VerifiedCredential
+
+    if not station.password_hash:
+        return False
+    known = VerifiedCredential.objects.filter(station_id=station.pk).values_list("digest", flat=True).first()
+    return known is not None and constant_time_compare(known, _credential_digest(station, password))
+
+
+_HEX_KEY = re.compile(r"^(?:[0-9A-Fa-f]{2}){16,20}$")
+
+
+def _password_forms(password: str) -> list[str]:
+    """The password as sent, and, for 32-40 hex digits, the text they encode.
+
+    1.6 AuthorizationKey is written to the station as hex (Security Whitepaper §3). Stations differ
+    on what they send afterwards: the decoded bytes (Zaptec) or the hex text itself (the OCTT case
+    TC_073). Both are the same secret, so both are accepted; the plain form is the one stored.
+    """
+    forms = [password]
+    if _HEX_KEY.match(password):
+        try:
+            decoded = bytes.fromhex(password).decode("utf-8")
+        except UnicodeDecodeError:
+            return forms
+        if decoded.isprintable():
+            forms.append(decoded)
+    return forms
+
+
+_dummy_hash: str | None = None
+
+
+def _verify_unknown(forms: list[str]) -> None:
+    """Spend on an unknown identity what a known one costs: the same hasher, once per form."""
+    global _dummy_hash
+    from django.contrib.auth.hashers import check_password, make_password
+
+    from stations.models import STATION_PASSWORD_HASHER
+
+    if _dummy_hash is None:
+        _dummy_hash = make_password(secrets.token_urlsafe(20), hasher=STATION_PASSWORD_HASHER)
+    for form in forms:
+        check_password(form, _dummy_hash)
+
+
 def station_authenticate(
-    *, identity: str, headers: list[tuple[bytes, bytes]], client_address: str, tls: TlsInfo | None = None
+    *,
+    identity: str,
+    headers: list[tuple[bytes, bytes]],
+    client_address: str,
+    tls: TlsInfo | None = None,
+    throttle: bool = True,
 ) -> AuthResult:
     """Check a connecting station's credentials; record refusals on the station (never the password).
 
@@ -115,29 +186,37 @@ def station_authenticate(
 
     Synchronous: the consumer calls it through database_sync_to_async, one thread hop for the cache,
     the station row and the hash.
+
+    With ``throttle`` and too many recent failures for this (address, identity), only a password
+    verified before gets in here; anything else comes back ``throttled`` without being hashed, and
+    the consumer calls again with ``throttle=False`` after a delay, one attempt at a time.
     """
     tls = tls or PLAIN
-    if (cache.get(_throttle_key(client_address)) or 0) >= settings.OCPP_AUTH_FAILURES_PER_MINUTE:
-        # Refused without touching the database or the hasher: that is the point of the throttle.
-        return AuthResult(None, f"too many failed logins from {client_address}")
+    throttled = throttle and login_throttled(client_address=client_address, identity=identity)
 
     station = Station.objects.filter(identity=identity).select_related("network").first()
     credentials = _basic_credentials(headers)
+    forms = _password_forms(credentials[1]) if credentials else [None]
     reason = ""
     if station is None:
         reason = "unknown identity"
+        if credentials is not None and credentials[0] == identity and not throttled:
+            _verify_unknown(forms)
     elif credentials is not None and credentials[0] != identity:
         reason = f"Basic auth username {credentials[0][:60]!r} is not the station identity"
     else:
-        admission = station_admission(
-            station=station, tls=tls, password=credentials[1] if credentials else None, password_check=_password_ok
-        )
-        if admission.accepted:
-            station_connection_secured(station=station, profile=admission.profile, client_cn=tls.client_cn)
-            return AuthResult(station, profile=admission.profile)
+        for password in forms:
+            admission = station_admission(
+                station=station, tls=tls, password=password, password_check=_password_known if throttled else _password_ok
+            )
+            if admission.accepted:
+                station_connection_secured(station=station, profile=admission.profile, client_cn=tls.client_cn)
+                return AuthResult(station, profile=admission.profile)
         reason = admission.reason
 
-    _note_failure(client_address)
+    if throttled:
+        return AuthResult(None, "too many failed logins: verified after a delay", throttled=True)
+    _note_failure(client_address, identity)
     logger.warning("Refused station %r from %s: %s", identity, client_address, reason)
     if station is not None:
         station_connection_refused(

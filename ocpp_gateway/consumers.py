@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from ocpp.messages import Call, CallError, MessageType
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
 from ocpp_gateway.auth import AuthResult, station_authenticate
+from ocpp_gateway.ratelimit import FrameRate
 from ocpp_gateway.message_log import buffer as message_log
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from ocpp_gateway.protocol import (
@@ -51,6 +53,35 @@ _IDENTITY = re.compile(rf"^{IDENTITY_PATTERN}$")
 CLOSE_NORMAL = 1000
 # A newer connection of the same station took over (application close codes are 3000-4999).
 CLOSE_REPLACED = 4000
+# RFC 6455 §7.4.1: the station kept sending more than OCPP_RATE_LIMIT allows (policy violation), or
+# sent a frame over OCPP_MAX_FRAME_BYTES (message too big). ocpp_gateway.server sends these codes.
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_TOO_BIG = 1009
+# ASGI's denial-response extension (ASGI spec 2.3), which ocpp_gateway.server adds to daphne.
+DENIAL_EXTENSION = "websocket.http.response"
+# RFC 7617 §2: a 401 names the scheme the client should use.
+WWW_AUTHENTICATE = (b"www-authenticate", b'Basic realm="OCPP", charset="UTF-8"')
+
+
+async def refuse_handshake(consumer: AsyncWebsocketConsumer, status: int, *headers: tuple[bytes, bytes]) -> None:
+    """Refuse the upgrade with an HTTP status (ASGI websocket denial extension, ocpp_gateway.server).
+
+    OCPP wants 401 for a refused login (TC_A_02, TC_A_03, 1.6 TC_085) and no 101 for an unsupported
+    subprotocol (TC_B_58, 1.6 TC_088). A server without the extension (stock daphne, Channels'
+    test communicator) can only refuse one way: close before accept, its 403.
+    """
+    if DENIAL_EXTENSION in (consumer.scope.get("extensions") or {}):
+        await consumer.base_send({"type": "websocket.http.response.start", "status": status, "headers": list(headers)})
+        await consumer.base_send({"type": "websocket.http.response.body", "body": b""})
+    else:
+        await consumer.close()
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Every websocket path that is not /ocpp/<identity>: HTTP 404 (never a 500 from the router)."""
+
+    async def connect(self) -> None:
+        await refuse_handshake(self, 404)
 
 
 def _version_module(version: str):
@@ -76,6 +107,22 @@ def _version_module(version: str):
 WEBSOCKET_CONNECT_TIMEOUT = 30
 HANDSHAKE_BUDGET = WEBSOCKET_CONNECT_TIMEOUT - 0.5
 _auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
+
+
+_throttle_locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+
+@contextlib.asynccontextmanager
+async def _throttle_lock(client_address: str, identity: str):
+    """Serialise the throttled login attempts of one (address, identity) in this process."""
+    key = (client_address, identity)
+    lock = _throttle_locks.setdefault(key, asyncio.Lock())
+    try:
+        async with lock:
+            yield
+    finally:
+        if not lock.locked() and not getattr(lock, "_waiters", None):
+            _throttle_locks.pop(key, None)
 
 
 def _authenticate_unless_stale(*, deadline: float, **kwargs) -> AuthResult:
@@ -107,6 +154,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
     identity: str = ""
     # The log ticket of the CALL being handled: its answer waits for it (message_log, group commit).
     _answer_after = None
+    _rate: FrameRate | None = None
+    # Set once the platform closes the socket for a policy reason: frames still queued are dropped.
+    _closing = False
 
     # --- Channels plumbing -------------------------------------------------------------------
 
@@ -150,9 +200,37 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # Channels closes stale DB connections before every message with a thread hop; a frame's
         # database work already runs in database_sync_to_async, which does that itself.
         if message["type"] == "websocket.receive":
+            if self._closing:
+                return
+            if self._rate is not None and not await self._within_rate():
+                return
             await self.websocket_receive(message)
         else:
             await super().dispatch(message)
+
+    async def _within_rate(self) -> bool:
+        """Hold this station's frame while it is over OCPP_RATE_LIMIT; False once it is closed for it.
+
+        Sleeping here stops this consumer taking frames, so its socket stops being read
+        (ocpp_gateway.server's bounded queue) and the station's TCP window fills: backpressure on
+        this station alone; every other consumer is its own task.
+        """
+        now = time.monotonic()
+        delay = self._rate.take(now)
+        if not delay:
+            return True
+        if self._rate.persistently_over(now):
+            self._closing = True
+            reason = (
+                f"Closed (1008): more than {settings.OCPP_RATE_LIMIT:g} frames/s "
+                f"(burst {settings.OCPP_RATE_BURST}) for {settings.OCPP_RATE_LIMIT_CLOSE_AFTER:g} s (OCPP_RATE_LIMIT)"
+            )
+            logger.warning("%s: %s", self.identity, reason)
+            await self.close(code=CLOSE_POLICY_VIOLATION, reason="frame rate limit exceeded")
+            await database_sync_to_async(station_connection_refused)(station=self.station, reason=reason, at=timezone.now())
+            return False
+        await asyncio.sleep(delay)
+        return True
 
     def start_task(self, coro, *, cancel_on_disconnect: bool = True) -> asyncio.Task:
         """A task tied to this connection: referenced until done; cancelled on disconnect unless it
@@ -194,29 +272,37 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.identity = self._identity_from_path()
         if not _IDENTITY.match(self.identity):
+            # Over 48 characters, a decoded '/' (%2F), not UTF-8, empty: no station can have it.
             logger.warning("Refused a connection with an invalid identity %r", self.identity[:60])
-            await self.close()
+            await refuse_handshake(self, 400)
             return
         # On the auth threads, not the shared database thread: PBKDF2 takes ~15 ms (releasing the
         # GIL) and a reconnect storm must not queue every station's frames behind the hashing.
-        result = await database_sync_to_async(_authenticate_unless_stale, thread_sensitive=False, executor=_auth_pool)(
-            deadline=time.monotonic() + HANDSHAKE_BUDGET,
-            identity=self.identity,
-            headers=self.scope.get("headers", []),
-            client_address=self._client_address(),
-            tls=tls_info(self.scope),
-        )
+        authenticate = database_sync_to_async(_authenticate_unless_stale, thread_sensitive=False, executor=_auth_pool)
+        credentials = {
+            "deadline": time.monotonic() + HANDSHAKE_BUDGET,
+            "identity": self.identity,
+            "headers": self.scope.get("headers", []),
+            "client_address": self._client_address(),
+            "tls": tls_info(self.scope),
+        }
+        result = await authenticate(**credentials)
+        if result.throttled:
+            # Too many failures for this (address, identity): verified anyway, but one attempt at a
+            # time and after a delay, so a correct password still gets in and guessing stays slow.
+            async with _throttle_lock(credentials["client_address"], self.identity):
+                await asyncio.sleep(settings.OCPP_AUTH_THROTTLE_DELAY)
+                result = await authenticate(**credentials, throttle=False)
         if not result.ok:
-            # Before accept: daphne answers the upgrade with HTTP 403.
-            await self.close()
+            await refuse_handshake(self, 401, WWW_AUTHENTICATE)
             return
         station = result.station
         offered = list(self.scope.get("subprotocols") or [])
         subprotocol = select_subprotocol(offered, station.ocpp_version)
         if subprotocol is None:
-            # OCPP-J 1.6 §3.1.2 / 2.0.1 Part 4 §3.1.2: complete the handshake without a subprotocol, then close.
-            await self.accept()
-            await self.close(code=CLOSE_NORMAL)
+            # OCPP-J's text would let the handshake complete and close; the OCA test cases (TC_B_58,
+            # 1.6 TC_088) expect the upgrade refused, no 101: HTTP 400.
+            await refuse_handshake(self, 400)
             await database_sync_to_async(station_connection_refused)(
                 station=station,
                 reason=f"No supported OCPP subprotocol offered ({', '.join(offered) or 'none'}); "
@@ -228,6 +314,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.station = station
         self.station_id = station.pk
         self.ocpp_version = SUBPROTOCOLS[subprotocol]
+        if settings.OCPP_RATE_LIMIT > 0:
+            self._rate = FrameRate(
+                rate=settings.OCPP_RATE_LIMIT, burst=settings.OCPP_RATE_BURST,
+                close_after=settings.OCPP_RATE_LIMIT_CLOSE_AFTER, now=time.monotonic(),
+            )
         self.charge_point = _version_module(self.ocpp_version)(
             self.identity, self, response_timeout=settings.OCPP_CALL_TIMEOUT
         )
@@ -247,9 +338,21 @@ class OcppConsumer(AsyncWebsocketConsumer):
         """BootNotification answered Accepted (now or on an earlier connection)."""
         return self.station is not None and self.station.state == StationState.ONBOARDED
 
+    async def _note_too_big(self, detail: str) -> None:
+        await database_sync_to_async(station_connection_refused)(
+            station=self.station, reason=f"Closed (1009): {detail} (OCPP_MAX_FRAME_BYTES)", at=timezone.now()
+        )
+
+    async def websocket_disconnect(self, message) -> None:
+        # ocpp_gateway.server passes the reason of a close it started (1009: the frame's size).
+        self._close_reason = message.get("reason") or ""
+        await super().websocket_disconnect(message)
+
     async def disconnect(self, code) -> None:
         if self.station_id is None:
             return
+        if code == CLOSE_TOO_BIG and not self._closing:
+            await self._note_too_big(getattr(self, "_close_reason", "") or "a frame over the size limit")
         charge_point, self.charge_point = self.charge_point, None
         for task in list(self._cancel_on_disconnect):
             task.cancel()
@@ -369,6 +472,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
                     payload={"bytes": size, "head": text_data[:500]},
                 )
             )
+            # Only under a server with a larger limit than ours (ocpp_gateway.server refuses the
+            # frame while reading its header): close the same way, 1009 and the note.
+            self._closing = True
+            await self.close(code=CLOSE_TOO_BIG, reason="frame too big")
+            await self._note_too_big(f"a frame of {size} bytes exceeds the {limit}-byte limit")
             return
         msg = parse_frame(text_data, version)
         if isinstance(msg, FrameError):

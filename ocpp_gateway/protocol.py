@@ -112,10 +112,82 @@ class FrameError:
     payload: Any = None
 
 
+# Nesting of a frame (the array counts): OCPP's deepest payloads (2.0.1 charging profiles, reports with
+# customData) stay under 12 levels. Deeper JSON is refused before anything walks it: Python's
+# parser raises RecursionError at ~1,000 levels and every later walk (schema, log) recurses too.
+MAX_NESTING = 32
+# Digits of an integer, sign excluded: every OCPP integer fits in 64 bits (19 digits). Python parses
+# integers of thousands of digits, and arithmetic on them (10 ** n) holds the GIL for seconds; the
+# semantic ranges are the handlers' (stations.bounds), this only stops what no OCPP field can hold.
+MAX_INTEGER_DIGITS = 19
+
+
+class _Unacceptable(ValueError):
+    """A JSON text that parses but that OCPP-J (RFC 8259 numbers, bounded) does not allow."""
+
+
+def _refuse_constant(name: str):
+    # json.loads takes NaN, Infinity and -Infinity, which RFC 8259 §6 does not allow.
+    raise _Unacceptable(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (_INF, -_INF):  # 1e400 overflows to infinity
+        raise _Unacceptable(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) - (text[0] == "-") > MAX_INTEGER_DIGITS:
+        raise _Unacceptable(f"an integer of {len(text)} digits is out of range")
+    return int(text)
+
+
+_INF = float("inf")
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int)
+
+
+def _too_deep(data: Any) -> bool:
+    """Nesting above MAX_NESTING, walked without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return False
+
+
+def parse_json(text: str) -> Any:
+    """json.loads for station frames: RFC 8259 only (no NaN/Infinity), bounded integers and nesting.
+
+    Raises ValueError with a cause a CALLERROR can carry.
+    """
+    try:
+        data = _decoder.decode(text)
+    except RecursionError:
+        raise _Unacceptable(f"JSON nested deeper than {MAX_NESTING} levels") from None
+    # Counting brackets is C-speed and bounds the depth from above: most frames skip the walk.
+    if text.count("[") + text.count("{") > MAX_NESTING and _too_deep(data):
+        raise _Unacceptable(f"JSON nested deeper than {MAX_NESTING} levels")
+    return data
+
+
 def parse_frame(text: str, version: str) -> Call | CallResult | CallError | FrameError:
     """Unpack one OCPP-J text frame, or say which CALLERROR it deserves."""
     try:
-        data = json.loads(text)
+        data = parse_json(text)
+    except _Unacceptable as refusal:
+        # Valid-looking JSON OCPP cannot take: a syntax error of the frame (1.6 FormationViolation,
+        # 2.0.1 FormatViolation), answered with the messageId when it can be read.
+        type_id, unique_id = sniff_frame(text)
+        return FrameError(
+            syntax_error(version, str(refusal)), unique_id, str(refusal)[:200], message_type=type_id,
+        )
     except ValueError:
         type_id, unique_id = sniff_frame(text)
         return FrameError(

@@ -211,6 +211,8 @@ class EVSE(Equipment):
 
 
 class Connector(Equipment):
+        # After the save, the station's open socket is dropped (stations.services.station_disconnect_if_disabled).
+        self._password_changed = True
     evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
     connector_id = models.PositiveIntegerField(
         help_text="2.0.1: the connector within its EVSE. 1.6: the station's connectorId."

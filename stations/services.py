@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,8 @@ from stations.models import (
     password_hex,
     zaptec_password_warning,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,29 +76,59 @@ def station_create(
 def station_set_password(*, station: Station, password: str) -> None:
     station.set_password(password)
     station.save(update_fields=["password_hash"])
+    station_disconnect_if_disabled(station=station)
 
 
 # --- Gateway: presence, boot, status, configuration and events (called by ocpp_gateway handlers) ---
 
 
-# Close code for a socket the platform drops because an admin disabled the station (4000-4999 are
-# the application's; 4000 is a replaced connection).
+# Close codes for a socket the platform drops because an operator revoked what it logged in with
+# (4000-4999 are the application's; 4000 is a replaced connection).
+CLOSE_CREDENTIALS_CHANGED = 4001
 CLOSE_DISABLED = 4003
+CLOSE_DELETED = 4004
 
 
-def station_disconnect_if_disabled(*, station: Station) -> bool:
-    """Drop a disabled station's open socket, so it is refused now rather than at its next reconnect.
-
-    The consumer holds its own copy of the station row; on reconnect the station is answered
-    Rejected at BootNotification. Returns whether a socket was told to close.
-    """
-    if station.state != StationState.REJECTED or not station.channel_name:
-        return False
+def _station_socket_close(*, channel_name: str, code: int) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    async_to_sync(get_channel_layer().send)(station.channel_name, {"type": "ocpp.close", "code": CLOSE_DISABLED})
+    def close() -> None:
+        try:
+            async_to_sync(get_channel_layer().send)(channel_name, {"type": "ocpp.close", "code": code})
+        except Exception:  # a channel-layer hiccup must not fail the operator's save
+            logger.exception("Could not tell channel %s to close", channel_name)
+
+    # After the commit: the station reconnects at once and must meet the new row.
+    transaction.on_commit(close)
+
+
+def station_disconnect_if_disabled(*, station: Station) -> bool:
+    """Drop the open socket of a station an operator disabled (4003) or gave a new password (4001).
+
+    The connection was admitted with what is no longer valid (issue 12): it ends now, not at the
+    station's next reconnect. The consumer holds its own copy of the station row; on reconnect a
+    disabled station is answered Rejected at BootNotification, a changed password needs the new one.
+    Call after saving. Returns whether a socket was told to close.
+    """
+    changed = getattr(station, "_password_changed", False)
+    station._password_changed = False
+    if not station.channel_name:
+        return False
+    if station.state == StationState.REJECTED:
+        code = CLOSE_DISABLED
+    elif changed:
+        code = CLOSE_CREDENTIALS_CHANGED
+    else:
+        return False
+    _station_socket_close(channel_name=station.channel_name, code=code)
     return True
+
+
+def station_deleted_disconnect(*, sender, instance: Station, **kwargs) -> None:
+    """post_delete of a Station (admin, API, a network's cascade): its open socket closes (4004)."""
+    if instance.channel_name:
+        _station_socket_close(channel_name=instance.channel_name, code=CLOSE_DELETED)
 
 
 def station_connected(*, station_id: int, channel_name: str, at: datetime) -> str:

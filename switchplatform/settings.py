@@ -47,12 +47,19 @@ if not OCPP_PUBLIC_URL.endswith("/"):
     OCPP_PUBLIC_URL += "/"
 # Seconds a station waits between heartbeats, sent in BootNotification.conf.
 OCPP_HEARTBEAT_INTERVAL = env_int("OCPP_HEARTBEAT_INTERVAL", 300, minimum=10)
-# Largest OCPP frame accepted, in bytes; larger frames get a CALLERROR.
+# Largest OCPP frame accepted, in bytes; a larger frame closes the socket with 1009 (noted on the station).
 OCPP_MAX_FRAME_BYTES = env_int("OCPP_MAX_FRAME_BYTES", 65536, minimum=1024)
+# Per-station fairness (ocpp_gateway.ratelimit): frames per second on average (0: no limit), frames
+# at once above that, and seconds over the rate before the socket is closed with 1008.
+OCPP_RATE_LIMIT = env_int("OCPP_RATE_LIMIT", 20, minimum=0)
+OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200, minimum=1)
+OCPP_RATE_LIMIT_CLOSE_AFTER = env_int("OCPP_RATE_LIMIT_CLOSE_AFTER", 60, minimum=1)
 # Seconds the platform waits for a station's answer to a remote action.
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30, minimum=1)
-# Failed station logins per address per minute before further attempts are refused outright.
+# Failed logins per (address, identity) per minute before that pair's further attempts are slowed
+# to one verification per OCPP_AUTH_THROTTLE_DELAY seconds (ocpp_gateway.auth); never refused outright.
 OCPP_AUTH_FAILURES_PER_MINUTE = env_int("OCPP_AUTH_FAILURES_PER_MINUTE", 20, minimum=1)
+OCPP_AUTH_THROTTLE_DELAY = env_int("OCPP_AUTH_THROTTLE_DELAY", 1, minimum=0)
 # Security profiles 2 and 3 (certificates app): TLS ends at nginx (deploy/nginx-switch.conf), which
 # passes the verified client certificate in headers believed only from these addresses/CIDRs.
 OCPP_TRUSTED_PROXIES = [p.strip() for p in env_str("OCPP_TRUSTED_PROXIES").split(",") if p.strip()]

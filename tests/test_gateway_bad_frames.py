@@ -111,20 +111,6 @@ async def test_a_binary_frame_gets_a_callerror(version, new_station):
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
-async def test_an_oversized_frame_gets_a_callerror(version, new_station):
-    raw = await booted_raw_station(new_station("BIG"), version)
-    try:
-        # 100 kB: above the platform's 64 kB OCPP_MAX_FRAME_BYTES default.
-        await raw.send(json.dumps([2, "big-1", "DataTransfer", {"vendorId": "RawCo", "data": "x" * 100_000}]))
-        error = await next_error(raw)
-        assert error[1] == "big-1"
-        assert error[2] == SYNTAX[version]
-        await assert_heartbeat_answered(raw, version)
-    finally:
-        await raw.close()
-
-
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_an_answer_to_nothing_is_not_answered(version, new_station):
     raw = await booted_raw_station(new_station("ORPHAN"), version)
     try:

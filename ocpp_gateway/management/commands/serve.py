@@ -13,9 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, host: str, port: int, **options) -> None:
-        from daphne.cli import CommandLineInterface
-
         from django.conf import settings
+
+        # daphne with the handshake answers OCPP needs (401 with WWW-Authenticate, 400/404 for bad
+        # paths, close frames 1008/1009, per-socket backpressure): see ocpp_gateway.server.
+        from ocpp_gateway.server import GatewayCommandLineInterface
 
         self.stdout.write(f"Serving on http://{host}:{port}/admin/ ; stations connect to {settings.OCPP_PUBLIC_URL}<identity>")
         # Stations keep their websocket for weeks: daphne's default closes it after 24 h. No
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         argv = [
             "-b", host, "-p", str(port), "--websocket_timeout", "-1",
             "--websocket_connect_timeout", str(WEBSOCKET_CONNECT_TIMEOUT),
+            # A frame over the limit is refused while its header is read (close 1009), never buffered.
+            "--websocket-max-message-size", str(settings.OCPP_MAX_FRAME_BYTES),
+            "--websocket-max-frame-size", str(settings.OCPP_MAX_FRAME_BYTES),
             "switchplatform.asgi:application",
         ]
         # Thousands of long-lived connections make full GC passes the latency tail: see gc_tuning.
@@ -34,7 +39,7 @@ class Command(BaseCommand):
 
         gc_tuning.tune()
         self._forget_stale_connections()
-        sys.exit(CommandLineInterface().run(argv))
+        sys.exit(GatewayCommandLineInterface().run(argv))
 
     def _forget_stale_connections(self) -> None:
         from django.conf import settings

@@ -1,0 +1,210 @@
+"""daphne, with the handshake answers and close codes OCPP needs (`manage.py serve` runs this).
+
+daphne 4.2 does four things the OCA test cases and a shared gateway cannot live with; each is fixed
+here by subclassing its server and websocket protocol rather than patching daphne globally:
+
+- A handshake the application closes before accepting is always HTTP 403. OCPP wants 401 for a
+  refused login (TC_A_02, TC_A_03, 1.6 TC_085), and a refused path or subprotocol is not
+  "forbidden" either. This implements the ASGI "websocket.http.response" denial extension
+  (ASGI spec 2.3: ``websocket.http.response.start`` / ``.body`` before ``websocket.accept``), which
+  daphne lacks and uvicorn has, and advertises it in the scope so the consumer can use it.
+- A request path that is not ASCII makes daphne's ``onConnect`` raise: HTTP 500 and a traceback.
+  It is answered 400 here.
+- autobahn drops the TCP connection without a close frame on a protocol violation or a message
+  over the size limit ("failByDrop"). A station then cannot tell why; it gets a close frame
+  (1009 "message too big", RFC 6455 §7.4.1) instead, and the consumer learns the code and reason.
+- Incoming frames go to an unbounded queue while autobahn keeps reading the socket: a station
+  sending faster than its consumer handles (a flood, or a rate-limited station) grows the
+  process's memory without bound. The socket is no longer read while a station has
+  ``INBOUND_HIGH_WATER`` frames waiting (TCP backpressure on that station only).
+
+Close codes 1008 and 1009 are the server's to send (RFC 6455 §7.4.1) but autobahn's public
+``sendClose`` only takes 1000 and 3000-4999; they go through its close-frame primitive.
+"""
+from __future__ import annotations
+
+import asyncio
+import http
+import logging
+
+from autobahn.websocket.types import ConnectionDeny
+from autobahn.util import encode_truncate
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+
+logger = logging.getLogger(__name__)
+
+DENIAL_EXTENSION = "websocket.http.response"
+# Frames of one station waiting for its consumer before its socket stops being read, and the level
+# at which reading resumes. A well-behaved station has one request and one answer in flight (OCPP-J
+# §4.1.1: one outstanding CALL per side), so 32 is far above normal and bounds a flood's memory.
+INBOUND_HIGH_WATER = 32
+INBOUND_LOW_WATER = 8
+# RFC 6455 §7.4.1 codes a server may send that autobahn's sendClose() refuses.
+_PROTOCOL_CLOSE_CODES = {1001, 1002, 1003, 1007, 1008, 1009, 1011}
+
+
+class _InboundQueue(asyncio.Queue):
+    """The application's receive queue; taking from it resumes reading a paused socket."""
+
+    def __init__(self, protocol: GatewayWebSocketProtocol) -> None:
+        super().__init__()
+        self._protocol = protocol
+
+    async def get(self):
+        item = await super().get()
+        if self._protocol.reading_paused and self.qsize() <= INBOUND_LOW_WATER:
+            self._protocol.resume_reading()
+        return item
+
+
+class GatewayWebSocketProtocol(WebSocketProtocol):
+    reading_paused = False
+    # (code, reason) of a close this side started for a reason the application must know
+    # (1009 oversized frame; 1008 from the application itself).
+    server_close: tuple[int, str] | None = None
+    _denial: dict | None = None
+    _refused_early = False
+
+    def onConnect(self, request):
+        try:
+            request.path.encode("ascii")
+        except UnicodeEncodeError:
+            # daphne encodes the path as ASCII and would fail with a 500 and a traceback.
+            self._refused_early = True
+            raise ConnectionDeny(400, "Bad Request") from None
+        return super().onConnect(request)
+
+    # --- the ASGI denial extension -----------------------------------------------------------
+
+    def handle_reply(self, message):
+        kind = message.get("type")
+        if kind == "websocket.http.response.start":
+            if self.state != self.STATE_CONNECTING or self._denial is not None:
+                raise ValueError("websocket.http.response.start after the handshake was answered")
+            self._denial = {"status": int(message["status"]), "headers": list(message.get("headers") or []), "body": b""}
+            return
+        if kind == "websocket.http.response.body":
+            if self._denial is None:
+                raise ValueError("websocket.http.response.body before websocket.http.response.start")
+            self._denial["body"] += message.get("body", b"")
+            if not message.get("more_body", False):
+                self._deny()
+            return
+        if kind == "websocket.close" and self.state != self.STATE_CONNECTING:
+            self.serverClose(code=message.get("code"), reason=message.get("reason") or "")
+            return
+        super().handle_reply(message)
+
+    def _deny(self) -> None:
+        status = self._denial["status"]
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Refused"
+        self.handshake_deferred.errback(ConnectionDeny(code=status, reason=phrase))
+        del self.handshake_deferred
+        self.server.protocol_disconnected(self)
+        self.server.log_action(
+            "websocket", "rejected",
+            {"path": self.request.path, "client": "%s:%s" % tuple(self.client_addr) if self.client_addr else None},
+        )
+
+    def failHandshake(self, reason, code=400, responseHeaders=None):
+        # autobahn sends a status line and no body framing; a refusal carries our headers and body.
+        denial, body = self._denial, b""
+        headers = list(responseHeaders or [])
+        if denial is not None and denial["status"] == code:
+            headers += [(k.decode("latin-1"), v.decode("latin-1")) for k, v in denial["headers"]]
+            body = denial["body"]
+        headers += [("Content-Length", str(len(body))), ("Connection", "close")]
+        self.wasNotCleanReason = reason
+        self.sendHttpErrorResponse(code, reason, headers)
+        if body:
+            self.sendData(body)
+        self.dropConnection(abort=False)
+
+    # --- closing ----------------------------------------------------------------------------
+
+    def serverClose(self, code=None, reason=""):
+        code = 1000 if code is None else int(code)
+        if code in _PROTOCOL_CLOSE_CODES:
+            self.server_close = (code, reason or "")
+            self.sendCloseFrame(code=code, reasonUtf8=encode_truncate(reason or "", 123), isReply=False)
+        else:
+            self.sendClose(code=code, reason=reason or None)
+
+    def _max_message_size_exceeded(self, msg_size, max_msg_size, reason) -> None:
+        self.server_close = (1009, f"a frame of {msg_size} bytes exceeds the {max_msg_size}-byte limit")
+        super()._max_message_size_exceeded(msg_size, max_msg_size, reason)
+
+    def onClose(self, wasClean, code, reason):
+        if self._refused_early:
+            return  # refused before daphne knew the connection
+        if self.server_close is not None:
+            code, reason = self.server_close
+        self.server.protocol_disconnected(self)
+        if not self.muted and hasattr(self, "application_queue"):
+            self.application_queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason or ""})
+        self.server.log_action(
+            "websocket", "disconnected",
+            {"path": self.request.path, "client": "%s:%s" % tuple(self.client_addr) if self.client_addr else None},
+        )
+
+    # --- backpressure -----------------------------------------------------------------------
+
+    def onMessage(self, payload, isBinary):
+        super().onMessage(payload, isBinary)
+        queue = getattr(self, "application_queue", None)
+        if queue is not None and not self.reading_paused and queue.qsize() >= INBOUND_HIGH_WATER:
+            self.reading_paused = True
+            self.transport.pauseProducing()
+
+    def resume_reading(self) -> None:
+        if self.reading_paused:
+            self.reading_paused = False
+            if self.state in (self.STATE_OPEN, self.STATE_CLOSING):
+                self.transport.resumeProducing()
+
+
+class GatewayServer(Server):
+    @property
+    def ws_factory(self):
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory) -> None:
+        # daphne builds its WebSocketFactory inside run(); the instance gets our protocol (no global
+        # patch of daphne) and sends close frames instead of dropping connections.
+        factory.protocol = GatewayWebSocketProtocol
+        factory.setProtocolOptions(failByDrop=False)
+        self._ws_factory = factory
+
+    def create_application(self, protocol, scope):
+        # daphne's create_application, with the denial extension advertised and, for our websocket
+        # protocol, a receive queue that resumes a paused socket.
+        assert "application_instance" not in self.connections[protocol]
+        if isinstance(protocol, GatewayWebSocketProtocol):
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), DENIAL_EXTENSION: {}}}
+            input_queue: asyncio.Queue = _InboundQueue(protocol)
+        else:
+            input_queue = asyncio.Queue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        application_instance = self.application(scope=scope, receive=input_queue.get, send=self._reply_to(protocol))
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            application_instance, loop=asyncio.get_event_loop()
+        )
+        return input_queue
+
+    def _reply_to(self, protocol):
+        async def send(message):
+            await self.handle_reply(protocol, message)
+
+        return send
+
+
+class GatewayCommandLineInterface(CommandLineInterface):
+    server_class = GatewayServer
