@@ -7,7 +7,7 @@ from django.db import transaction
 from locations.models import Location
 from networks.models import Membership, Network, User
 from stations.forms import StationPasswordField
-from stations.models import Station, identity_validator
+from stations.models import Station, identity_validator, validate_station_location
 from stations.services import station_create
 
 
@@ -82,8 +82,10 @@ class AddStationForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         network, location = cleaned.get("network"), cleaned.get("location")
-        if network and location and location.network_id != network.pk:
-            self.add_error("location", "The location must be in the station's network.")
+        try:
+            validate_station_location(network=network, location=location)
+        except ValidationError as exc:
+            self.add_error(None, exc)
         if not location:
             if not cleaned.get("new_location_name"):
                 self.add_error("new_location_name", "Pick a location above or name a new one.")

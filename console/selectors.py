@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -25,39 +25,26 @@ from ocpp_gateway.models import Message
 from sessions.models import Session
 from stations.models import (
     EVSE,
+    STATION_CATEGORIES,
+    Category,
     ConfigurationKey,
     Connector,
     DeviceModelVariable,
-    EquipmentStatus,
     OcppVersion,
     Station,
     StationEvent,
     StationState,
 )
-
-AVAILABLE = "available"
-CHARGING = "charging"
-FAULTED = "faulted"
-OFFLINE = "offline"
-PENDING = "pending"
-UNAVAILABLE = "unavailable"
-#: The buckets of the dashboard and the status filter, in display order.
-CATEGORIES = (AVAILABLE, CHARGING, FAULTED, OFFLINE, PENDING)
-
-# A connector with a car on it counts as charging whether energy flows or not (1.6 Preparing,
-# SuspendedEV/EVSE, Finishing; 2.0.1 Occupied): the operator's question is "is it in use".
-IN_USE_STATUSES = (
-    EquipmentStatus.CHARGING,
-    EquipmentStatus.PREPARING,
-    EquipmentStatus.SUSPENDED_EV,
-    EquipmentStatus.SUSPENDED_EVSE,
-    EquipmentStatus.FINISHING,
-    EquipmentStatus.OCCUPIED,
+from stations.selectors import (
+    connector_counts_by_category,
+    equipment_category,
+    evse_mirrors_a_connector,
+    faulted_equipment,
 )
 
-
-def _faulted_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status": EquipmentStatus.FAULTED}) | ~Q(**{f"{prefix}error_code__in": ("", "NoError")})
+# The categories and what puts a station or a connector in one are the stations app's rules
+# (stations.models.Category, stations.selectors); these pages only display them.
+CATEGORIES = STATION_CATEGORIES
 
 
 def stations_visible(*, user, network: Network | None) -> QuerySet[Station]:
@@ -77,33 +64,6 @@ def station_get(*, user, network: Network | None, identity: str) -> Station | No
 
 def station_is_writable(*, user, station: Station) -> bool:
     return Station.objects.for_user(user, write=True).filter(pk=station.pk).exists()
-
-
-def station_category(station: Station) -> str:
-    if station.state != StationState.ONBOARDED:
-        return PENDING
-    if not station.connected:
-        return OFFLINE
-    items = [item for evse in station.evses.all() for item in (evse, *evse.connectors.all())]
-    if any(item.is_faulted for item in items):
-        return FAULTED
-    if any(item.status in IN_USE_STATUSES for item in items):
-        return CHARGING
-    return AVAILABLE
-
-
-def equipment_category(*, station: Station, item: EVSE | Connector) -> str:
-    if station.state != StationState.ONBOARDED:
-        return PENDING
-    if not station.connected:
-        return OFFLINE
-    if item.is_faulted:
-        return FAULTED
-    if item.status in IN_USE_STATUSES:
-        return CHARGING
-    if item.status == EquipmentStatus.AVAILABLE:
-        return AVAILABLE
-    return UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -140,10 +100,8 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
     for evse in station.evses.all():
         label = evse_label(evse)
         connectors = list(evse.connectors.all())
-        # An EVSE that only mirrors its connector (every 1.6 EVSE, most 2.0.1 ones) would say the
-        # same thing twice: show it only when it says something of its own.
-        mirrored = any((c.status, c.error_text) == (evse.status, evse.error_text) for c in connectors)
-        if not mirrored:
+        # An EVSE that only mirrors its connector would say the same thing twice.
+        if not evse_mirrors_a_connector(evse, connectors):
             rows.append(
                 EquipmentRow(
                     label=label,
@@ -201,12 +159,8 @@ def station_list(*, user, network: Network | None, filters: StationFilters) -> Q
     if filters.location:
         qs = qs.filter(location_id=filters.location) if filters.location.isdigit() else qs.none()
     if filters.status in CATEGORIES:
-        qs = _filter_category(qs, filters.status)
+        qs = qs.in_category(filters.status)
     return qs.prefetch_related("evses__connectors").order_by("name")
-
-
-def _filter_category(qs: QuerySet[Station], category: str) -> QuerySet[Station]:
-    return _with_equipment_flags(qs).filter(_station_category_q()[category])
 
 
 def station_vendors(*, user, network: Network | None) -> list[str]:
@@ -233,7 +187,7 @@ class FaultRow:
 @dataclass
 class ChargingStatus:
     stations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
-    connectors: dict[str, int] = field(default_factory=lambda: {**dict.fromkeys(CATEGORIES, 0), UNAVAILABLE: 0})
+    connectors: dict[str, int] = field(default_factory=lambda: {**dict.fromkeys(CATEGORIES, 0), Category.UNAVAILABLE: 0})
     faults: list[FaultRow] = field(default_factory=list)
     station_total: int = 0
     location_total: int = 0
@@ -249,81 +203,21 @@ def charging_status(*, user, network: Network | None) -> ChargingStatus:
     result = ChargingStatus()
     result.location_total = locations_visible(user=user, network=network).count()
     stations = stations_visible(user=user, network=network)
-    flagged = _with_equipment_flags(stations)
-    counts = flagged.aggregate(
-        total=Count("pk"), **{category: Count("pk", filter=q) for category, q in _station_category_q().items()}
-    )
-    result.station_total = counts.pop("total")
-    result.stations.update(counts)
-
-    station_ids = stations.values("pk")
-    connectors = Connector.objects.filter(evse__station__in=station_ids)
-    live = Q(evse__station__state=StationState.ONBOARDED, evse__station__connected=True)
-    healthy = live & ~_faulted_q()
-    result.connectors.update(
-        connectors.aggregate(
-            pending=Count("pk", filter=~Q(evse__station__state=StationState.ONBOARDED)),
-            offline=Count("pk", filter=Q(evse__station__state=StationState.ONBOARDED, evse__station__connected=False)),
-            faulted=Count("pk", filter=live & _faulted_q()),
-            charging=Count("pk", filter=healthy & Q(status__in=IN_USE_STATUSES)),
-            available=Count("pk", filter=healthy & Q(status=EquipmentStatus.AVAILABLE)),
-            unavailable=Count(
-                "pk", filter=healthy & ~Q(status__in=IN_USE_STATUSES) & ~Q(status=EquipmentStatus.AVAILABLE)
-            ),
-        )
-    )
-
-    live_station = Q(station__state=StationState.ONBOARDED, station__connected=True)
-    mirrored = Connector.objects.filter(
-        evse=OuterRef("pk"),
-        status=OuterRef("status"),
-        error_code=OuterRef("error_code"),
-        error_info=OuterRef("error_info"),
-        vendor_error_code=OuterRef("vendor_error_code"),
-    )
-    faulted_evses = EVSE.objects.filter(live_station, _faulted_q(), station__in=station_ids).exclude(Exists(mirrored))
-    fault_total = faulted_evses.count() + result.connectors[FAULTED]
-    faulted_evses = faulted_evses.select_related("station").order_by("station__name", "evse_id")[:FAULTS_SHOWN]
-    faulted_connectors = (
-        connectors.filter(live, _faulted_q())
-        .select_related("evse__station")
-        .order_by("evse__station__name", "evse__evse_id", "connector_id")[:FAULTS_SHOWN]
-    )
-    faults = [FaultRow(station=e.station, label=evse_label(e), error=e.error_text) for e in faulted_evses] + [
+    result.station_total = stations.count()
+    result.stations.update(stations.count_by_category())
+    result.connectors.update(connector_counts_by_category(stations=stations))
+    faulted = faulted_equipment(stations=stations, limit=FAULTS_SHOWN)
+    faults = [FaultRow(station=e.station, label=evse_label(e), error=e.error_text) for e in faulted.evses] + [
         FaultRow(station=c.evse.station, label=connector_label(c.evse.station, c.evse, c), error=c.error_text)
-        for c in faulted_connectors
+        for c in faulted.connectors
     ]
     result.faults = sorted(faults, key=lambda f: (f.station.name, f.label))[:FAULTS_SHOWN]
-    result.more_faults = fault_total - len(result.faults)
+    result.more_faults = faulted.total - len(result.faults)
     return result
 
 
 #: The dashboard lists this many faults; the station list's "faulted" filter has them all.
 FAULTS_SHOWN = 100
-
-
-def _with_equipment_flags(qs: QuerySet[Station]) -> QuerySet[Station]:
-    in_use = Q(status__in=IN_USE_STATUSES)
-    return qs.annotate(
-        evse_faulted=Exists(EVSE.objects.filter(_faulted_q(), station=OuterRef("pk"))),
-        connector_faulted=Exists(Connector.objects.filter(_faulted_q(), evse__station=OuterRef("pk"))),
-        evse_in_use=Exists(EVSE.objects.filter(in_use, station=OuterRef("pk"))),
-        connector_in_use=Exists(Connector.objects.filter(in_use, evse__station=OuterRef("pk"))),
-    )
-
-
-def _station_category_q() -> dict[str, Q]:
-    """The database's version of station_category(), over _with_equipment_flags()."""
-    live = Q(state=StationState.ONBOARDED, connected=True)
-    faulted = Q(evse_faulted=True) | Q(connector_faulted=True)
-    in_use = Q(evse_in_use=True) | Q(connector_in_use=True)
-    return {
-        AVAILABLE: live & ~faulted & ~in_use,
-        CHARGING: live & ~faulted & in_use,
-        FAULTED: live & faulted,
-        OFFLINE: Q(state=StationState.ONBOARDED, connected=False),
-        PENDING: ~Q(state=StationState.ONBOARDED),
-    }
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,16 @@ class LocationQuerySet(NetworkScopedQuerySet):
     pass
 
 
+def validate_location_network(*, location: Location, network: Network | None) -> None:
+    """A location with stations stays in their network: the other side of "the location must be in
+    the station's network" (stations.models.validate_station_location). Moving it would leave its
+    stations pointing into another network, whose members would then see them on their map."""
+    if location.pk is None or network is None:
+        return
+    if location.stations.exclude(network_id=network.pk).exists():
+        raise ValidationError({"network": "This location has stations in its network: move or delete them first."})
+
+
 class Location(models.Model):
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=200)
@@ -66,3 +76,6 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        validate_location_network(location=self, network=self.network if self.network_id else None)

@@ -42,12 +42,8 @@ class StationForm(forms.ModelForm):
         else:
             self.fields["password"].label = "New password"
 
-    def clean(self):
-        cleaned = super().clean()
-        network, location = cleaned.get("network"), cleaned.get("location")
-        if network and location and location.network_id != network.pk:
-            self.add_error("location", "The location must be in the station's network.")
-        return cleaned
+    # "The location must be in the station's network": Station.clean() (validate_station_location),
+    # which the model form runs.
 
     def save(self, commit=True):
         station = super().save(commit=False)

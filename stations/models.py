@@ -88,12 +88,70 @@ class SecurityProfile(models.IntegerChoices):
     TLS_CLIENT_CERT = 3, "3 - wss:// with client certificate"
 
 
+def validate_station_location(*, network: Network | None, location: Location | None) -> None:
+    """A station's location is one of its network's: the location's network is what scopes who sees
+    the station on the map and in reports. The one check for every surface (model, forms, API)."""
+    if network is not None and location is not None and location.network_id != network.pk:
+        raise ValidationError({"location": "The location must be in the station's network."})
+
+
+class Category:
+    """What an operator asks of a station or a connector: is it usable, in use, broken, unreachable,
+    or not yet onboarded. Stations are one of STATION_CATEGORIES; equipment can also be UNAVAILABLE."""
+
+    AVAILABLE = "available"
+    CHARGING = "charging"
+    FAULTED = "faulted"
+    OFFLINE = "offline"
+    PENDING = "pending"
+    UNAVAILABLE = "unavailable"
+
+
+#: The buckets of the dashboard and the status filter, in display order.
+STATION_CATEGORIES = (Category.AVAILABLE, Category.CHARGING, Category.FAULTED, Category.OFFLINE, Category.PENDING)
+
+
 class StationQuerySet(NetworkScopedQuerySet):
     def pending(self):
         return self.filter(state=StationState.PENDING)
 
     def onboarded(self):
         return self.filter(state=StationState.ONBOARDED)
+
+    def with_equipment_flags(self) -> StationQuerySet:
+        """Annotate whether any EVSE or connector is faulted or in use (what category_q() reads)."""
+        in_use = models.Q(status__in=IN_USE_STATUSES)
+        return self.annotate(
+            evse_faulted=models.Exists(EVSE.objects.filter(faulted_q(), station=models.OuterRef("pk"))),
+            connector_faulted=models.Exists(Connector.objects.filter(faulted_q(), evse__station=models.OuterRef("pk"))),
+            evse_in_use=models.Exists(EVSE.objects.filter(in_use, station=models.OuterRef("pk"))),
+            connector_in_use=models.Exists(Connector.objects.filter(in_use, evse__station=models.OuterRef("pk"))),
+        )
+
+    def in_category(self, category: str) -> StationQuerySet:
+        """The stations of one of STATION_CATEGORIES (an unknown category: none)."""
+        q = station_category_q().get(category)
+        return self.with_equipment_flags().filter(q) if q is not None else self.none()
+
+    def count_by_category(self) -> dict[str, int]:
+        """How many stations are in each of STATION_CATEGORIES, in one query."""
+        return self.with_equipment_flags().aggregate(
+            **{category: models.Count("pk", filter=q) for category, q in station_category_q().items()}
+        )
+
+
+def station_category_q() -> dict[str, models.Q]:
+    """The database's form of stations.selectors.station_category(), over with_equipment_flags()."""
+    live = models.Q(state=StationState.ONBOARDED, connected=True)
+    faulted = models.Q(evse_faulted=True) | models.Q(connector_faulted=True)
+    in_use = models.Q(evse_in_use=True) | models.Q(connector_in_use=True)
+    return {
+        Category.AVAILABLE: live & ~faulted & ~in_use,
+        Category.CHARGING: live & ~faulted & in_use,
+        Category.FAULTED: live & faulted,
+        Category.OFFLINE: models.Q(state=StationState.ONBOARDED, connected=False),
+        Category.PENDING: ~models.Q(state=StationState.ONBOARDED),
+    }
 
 
 class Station(models.Model):
@@ -146,12 +204,15 @@ class Station(models.Model):
 
     def clean(self) -> None:
         validate_identity_segment(self.identity)
-        if self.location_id and self.network_id and self.location.network_id != self.network_id:
-            raise ValidationError({"location": "The location must be in the station's network."})
+        validate_station_location(
+            network=self.network if self.network_id else None, location=self.location if self.location_id else None
+        )
 
     def set_password(self, raw_password: str) -> None:
         validate_station_password(raw_password)
         self.password_hash = make_password(raw_password, hasher=STATION_PASSWORD_HASHER)
+        # After the save, the station's open socket is dropped (stations.services.station_disconnect_if_disabled).
+        self._password_changed = True
 
     def check_password(self, raw_password: str) -> bool:
         return bool(self.password_hash) and check_password(raw_password, self.password_hash)
@@ -176,6 +237,27 @@ class EquipmentStatus(models.TextChoices):
     UNKNOWN = "Unknown"
 
 
+# A connector with a car on it counts as in use whether energy flows or not (1.6 Preparing,
+# SuspendedEV/EVSE, Finishing; 2.0.1 Occupied): the operator's question is "is it in use".
+IN_USE_STATUSES = (
+    EquipmentStatus.CHARGING,
+    EquipmentStatus.PREPARING,
+    EquipmentStatus.SUSPENDED_EV,
+    EquipmentStatus.SUSPENDED_EVSE,
+    EquipmentStatus.FINISHING,
+    EquipmentStatus.OCCUPIED,
+)
+# Error codes that report no error: 1.6 StatusNotification always carries one (NoError when fine);
+# 2.0.1 has none, stored empty.
+NO_ERROR_CODES = ("", "NoError")
+
+
+def faulted_q(prefix: str = "") -> models.Q:
+    """Equipment that is faulted: the database's form of Equipment.is_faulted. A status other than
+    Faulted with an error code (1.6 allows e.g. Available + OverCurrentFailure) is a fault too."""
+    return models.Q(**{f"{prefix}status": EquipmentStatus.FAULTED}) | ~models.Q(**{f"{prefix}error_code__in": NO_ERROR_CODES})
+
+
 class Equipment(models.Model):
     status = models.CharField(max_length=20, choices=EquipmentStatus.choices, default=EquipmentStatus.UNKNOWN)
     error_code = models.CharField(max_length=50, blank=True)
@@ -188,7 +270,7 @@ class Equipment(models.Model):
 
     @property
     def is_faulted(self) -> bool:
-        return self.status == EquipmentStatus.FAULTED or self.error_code not in ("", "NoError")
+        return self.status == EquipmentStatus.FAULTED or self.error_code not in NO_ERROR_CODES
 
     @property
     def error_text(self) -> str:
@@ -211,8 +293,6 @@ class EVSE(Equipment):
 
 
 class Connector(Equipment):
-        # After the save, the station's open socket is dropped (stations.services.station_disconnect_if_disabled).
-        self._password_changed = True
     evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="connectors")
     connector_id = models.PositiveIntegerField(
         help_text="2.0.1: the connector within its EVSE. 1.6: the station's connectorId."

@@ -12,6 +12,7 @@ from stations.models import (
     Connector,
     Station,
     validate_identity_segment,
+    validate_station_location,
     validate_station_password,
 )
 from stations.services import (
@@ -105,8 +106,10 @@ class StationSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"password": ["This field is required."]})
         network = attrs.get("network", getattr(self.instance, "network", None))
         location = attrs.get("location", getattr(self.instance, "location", None))
-        if network and location and location.network_id != network.pk:
-            raise serializers.ValidationError({"location": ["The location must be in the station's network."]})
+        try:
+            validate_station_location(network=network, location=location)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
         return attrs
 
     def create(self, validated_data):

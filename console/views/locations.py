@@ -14,6 +14,7 @@ from console.views.base import console_view, render_page, require_write
 from locations import services as location_services
 from locations.models import Location
 from networks.admin_mixins import can_write_somewhere
+from stations.selectors import station_category
 
 
 def get_location(request: HttpRequest, pk: int, *, write: bool = False) -> Location:
@@ -96,7 +97,7 @@ def location_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stations = selectors.stations_visible(user=request.user, network=request.current_network).filter(
         location=location
     ).prefetch_related("evses__connectors")
-    rows = [{"station": s, "category": selectors.station_category(s), "equipment": selectors.station_equipment(s)} for s in stations]
+    rows = [{"station": s, "category": station_category(s), "equipment": selectors.station_equipment(s)} for s in stations]
     context = {
         "location": location,
         "rows": rows,

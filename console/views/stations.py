@@ -17,6 +17,7 @@ from firmware.forms import FirmwareUpdateForm
 from firmware.models import Firmware
 from networks.admin_mixins import can_write_somewhere
 from stations.models import SecurityProfile, Station, StationState
+from stations.selectors import station_category
 from stations.services import station_connection_details, station_connection_url
 
 #: The station page's tabs: (slug, label).
@@ -50,7 +51,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.station_list(user=request.user, network=network, filters=filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [
-        {"station": s, "category": selectors.station_category(s), "equipment": selectors.station_equipment(s)}
+        {"station": s, "category": station_category(s), "equipment": selectors.station_equipment(s)}
         for s in page
     ]
     visible = selectors.stations_visible(user=request.user, network=network)
@@ -102,7 +103,7 @@ def station_status_payload(station: Station) -> dict:
         "identity": station.identity,
         "state": station.state,
         "state_display": station.get_state_display(),
-        "category": selectors.station_category(station),
+        "category": station_category(station),
         "connected": station.connected,
         "last_seen": station.last_seen.isoformat() if station.last_seen else None,
         "last_connection_error": station.last_connection_error,
@@ -138,7 +139,7 @@ def station_page(
             "tab": tab,
             "tabs": STATION_TABS,
             "can_write": selectors.station_is_writable(user=request.user, station=station),
-            "category": selectors.station_category(station),
+            "category": station_category(station),
             "equipment": equipment,
             "evse_ids": sorted({row.evse_id for row in equipment if row.evse_id}),
             "connection_url": station_connection_url(station=station),
