@@ -1,5 +1,6 @@
 """Fixtures shared by every test: personas per network, after healthchecks' alice, bob and charlie.
 
+- superuser: Django superuser; the only one who changes other superusers
 - account_admin: sees every network
 - operator_a / viewer_a: members of network A
 - operator_b: member of network B
@@ -38,6 +39,11 @@ def network_b(db) -> Network:
 
 def make_user(username: str, **fields) -> User:
     return User.objects.create_user(username=username, password="pw-" + username, **fields)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser(username="root", password="pw-root")
 
 
 @pytest.fixture

@@ -40,15 +40,27 @@ HEADER = [
 ROWS_PER_FETCH = 2000
 CHUNK_BYTES = 64 * 1024
 # A spreadsheet runs a cell starting with these as a formula (CSV injection, OWASP).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _FORMULA_FIRST = frozenset(FORMULA_START)
+_FORMULA_CHARS = frozenset("=+-@")
 
 
 def escape_cell(value: str | None) -> str:
-    """Text cells only: prefix a quote so a spreadsheet shows `=cmd()` instead of running it."""
+    """Text cells only: prefix a quote so a spreadsheet shows `=cmd()` instead of running it.
+
+    Spreadsheets skip leading whitespace before reading a formula (" =cmd()", "\xa0=cmd()"), so
+    any whitespace str.isspace() knows, the no-break space included, counts as not there.
+    """
     if not value:
         return ""
-    return "'" + value if value[0] in _FORMULA_FIRST else value
+    first = value[0]
+    if first in _FORMULA_FIRST:
+        return "'" + value
+    if first.isspace():
+        rest = value.lstrip()
+        if rest and rest[0] in _FORMULA_CHARS:
+            return "'" + value
+    return value
 
 
 class IsoUtc(Func):

@@ -40,9 +40,31 @@ def test_cells_a_spreadsheet_would_run_are_quoted(value):
     assert escape_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["TAG-1", "04A1B2", "", None, "a=b"])
+@pytest.mark.parametrize(
+    "value",
+    [" =1+1", "\n=cmd()", "\xa0=HYPERLINK(\"http://x\")", " \t\r\n+SUM(A1)", "\u2003-2+3", "  @cmd", "\nx"],
+    ids=["space", "line-feed", "no-break-space", "mixed-whitespace", "em-space", "spaces-at", "line-feed-text"],
+)
+def test_leading_whitespace_before_a_formula_is_quoted_too(value):
+    assert escape_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["TAG-1", "04A1B2", "", None, "a=b", " TAG 1", "\xa0name"])
 def test_other_cells_are_left_alone(value):
     assert escape_cell(value) == (value or "")
+
+
+def test_whitespace_before_a_formula_reaches_the_file_quoted(client, operator_a, station_a):
+    from locations.models import Location
+
+    Location.objects.filter(pk=station_a.location_id).update(name=" =cmd|'/c calc'!A1")
+    make_session(station_a, minutes=0, id_token="\xa0=HYPERLINK(\"http://evil\")", stop_reason="\n@SUM(1)", tx=" +1")
+    client.force_login(operator_a)
+    (row,) = read_csv(client.get("/api/sessions/?format=csv"))
+    assert row["id_token"] == "'\xa0=HYPERLINK(\"http://evil\")"
+    assert row["stop_reason"] == "'\n@SUM(1)"
+    assert row["transaction_id"] == "' +1"
+    assert row["location"] == "' =cmd|'/c calc'!A1"
 
 
 def test_csv_format_times_energy_and_escaping(client, operator_a, station_a):
