@@ -41,17 +41,29 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     if first == "":
         # Suffix range: the last n bytes.
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None  # syntactically invalid (§14.1.1): ignore the header
     if start >= size:
         raise Unsatisfiable
-    end = int(last) if last else size - 1
+    end = _position(last) if last else size - 1
     return start, min(end, size - 1)
+
+
+# Past any file we store, and short enough for int(): Python refuses to parse integers of more
+# than 4,300 digits (ValueError, which answered 500), and a long one costs quadratic time.
+_MAX_DIGITS = 18
+_BEYOND_ANY_FILE = 10**_MAX_DIGITS
+
+
+def _position(digits: str) -> int:
+    """A byte position from the header; any number too long to be a file offset reads as "past the end"."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else _BEYOND_ANY_FILE
 
 
 class _RangeStream:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -26,3 +28,14 @@ def select_network(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = "/admin/"
     return HttpResponseRedirect(next_url)
+
+
+def login_locked_out(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer (HTTP 429) to a login while a username and address are locked out:
+    the login page's look, with when to try again instead of the form."""
+    credentials = credentials or {}
+    username = credentials.get("username") or request.POST.get("username", "")
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"username": username, "minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT,
+               "title": "Too many failed logins"}
+    return render(request, "registration/locked_out.html", context, status=429)

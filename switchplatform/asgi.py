@@ -12,9 +12,9 @@ from ocpp_gateway.routing import websocket_urlpatterns  # noqa: E402
 
 http_app = django_asgi_app
 if settings.SERVE_STATIC:
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from switchplatform.staticfiles import StaticFilesHandler
 
-    http_app = ASGIStaticFilesHandler(django_asgi_app)
+    http_app = StaticFilesHandler(django_asgi_app)
 
 from certificates.proxy import TrustedProxyMiddleware  # noqa: E402
 

@@ -57,6 +57,8 @@ def tls(tmp_path_factory) -> TlsPlatform:
             "OCPP_TRUSTED_PROXIES": "127.0.0.1",
             "OCPP_AUTH_FAILURES_PER_MINUTE": "10000",
             "OCPP_TLS_PUBLIC_URL": f"wss://127.0.0.1:{nginx_port}/ocpp/",
+            # The tests' admin client speaks plain HTTP to daphne beside nginx: no Secure cookies.
+            "SECURE_COOKIES": "false",
         },
     )
     nginx = None
