@@ -198,7 +198,7 @@ async def login_status(url: str, identity: str, password: str) -> int:
     try:
         websocket = await open_websocket(url + identity, identity=identity, password=password, subprotocols=["ocpp1.6"], open_timeout=20)
     except InvalidStatus as refused:
-        return refused.value.response.status_code
+        return refused.response.status_code
     await websocket.close()
     return 101
 
