@@ -17,6 +17,7 @@ from certificates import pki
 from certificates.services import certificate_delete, password_rotation_send
 from certificates.upgrades import UpgradeRefused, upgrade_check, upgrade_start
 from networks.admin_mixins import NetworkScopedAdmin, can_write_somewhere
+from stations.admin import register_station_admin_extension
 from stations.models import Station
 
 
@@ -305,3 +306,6 @@ def security_links(station) -> str:
         (reverse("certificates:ca-certificate"), "Download the platform CA certificate"),
     ]
     return format_html("<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>', links))
+
+
+register_station_admin_extension(inlines=security_inlines, links={"security": security_links})

@@ -5,3 +5,8 @@ class CertificatesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "certificates"
     verbose_name = "Security: certificates, passwords and profiles"
+
+    def ready(self) -> None:
+        from certificates import actions
+
+        actions.register()

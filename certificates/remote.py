@@ -1,20 +1,19 @@
 """Security remote actions carried by the commands framework (Command rows, Celery, the consumer).
 
-``ocpp_gateway.remote.build_request`` hands every ``security_*`` command to ``security_call``; the
-outcome comes back through ``commands.services.command_finish`` to ``security_command_finished``.
-Payload limits follow the OCA schemas (the library validates each request before sending).
+``certificates.actions`` registers every ``security_*`` action with ``security_call`` as its builder
+and ``certificates.services.security_command_finished`` as its listener. Payload limits follow the
+OCA schemas (the library validates each request before sending).
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
+# The password travels sealed (commands.secrets: "sealed" is a secret parameter of PASSWORD).
+from commands.secrets import seal, unseal  # noqa: F401  (seal is re-exported for callers and tests)
 from stations.models import OcppVersion, password_hex
 
 INSTALL_CA = "security_install_ca"
@@ -28,22 +27,6 @@ ACTIONS = {INSTALL_CA, CERTIFICATE_IDS, DELETE_CERTIFICATE, NETWORK_PROFILE, GET
 
 # 1.6 Security Whitepaper CertificateUseEnumType vs 2.0.1 InstallCertificateUseEnumType.
 CA_TYPE = {OcppVersion.V16: "CentralSystemRootCertificate", OcppVersion.V201: "CSMSRootCertificate"}
-
-
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"switch-password-rotation:" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def seal(secret: str) -> str:
-    return _fernet().encrypt(secret.encode("utf-8")).decode("ascii")
-
-
-def unseal(token: str) -> str:
-    try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        raise ValueError("The new password can no longer be read (SECRET_KEY changed?): start a new rotation.") from None
 
 
 def security_call(command, *, version: str):

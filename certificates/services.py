@@ -367,25 +367,22 @@ def password_rotation_note(*, rotation: PasswordRotation, detail: str) -> None:
 # --- security remote actions (commands framework) ----------------------------------------------------
 
 
-def security_command_create(*, station: Station, action: str, parameters: dict, requested_by=None):
-    """Record a security action as a Command; link it to its rotation or step, then dispatch it."""
-    from commands.models import Command
+def security_command_create(*, station: Station, action: str, parameters: dict, requested_by=None, listener: str = ""):
+    """Record a security action as a Command, not sent yet: the caller links it to its rotation or
+    step first (the outcome listener finds it through that link), then calls security_command_dispatch."""
+    from commands.services import command_create
 
-    return Command.objects.create(station=station, action=action, parameters=parameters, requested_by=requested_by)
+    return command_create(
+        station=station, action=action, parameters=parameters, requested_by=requested_by, listener=listener, send=False
+    )
 
 
 def security_command_dispatch(*, command) -> None:
     """Queue the command for the station's consumer; an offline station fails it at once (the
-    outcome hook then runs like for any other answer)."""
-    from commands.models import CommandStatus
-    from commands.services import OFFLINE_ERROR, command_finish, command_queue
+    outcome listener then runs like for any other answer)."""
+    from commands.services import command_send
 
-    if command.station.channel_name:
-        command_queue(command=command)
-    else:
-        command_finish(
-            command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,)
-        )
+    command_send(command=command)
 
 
 def security_command_send(*, station: Station, action: str, parameters: dict, requested_by=None):
@@ -396,14 +393,16 @@ def security_command_send(*, station: Station, action: str, parameters: dict, re
 
 def password_rotation_send(*, station: Station, requested_by=None) -> PasswordRotation:
     """Generate a new password and push it to the station (1.6 AuthorizationKey / 2.0.1 BasicAuthPassword)."""
-    from certificates.remote import PASSWORD, seal
+    from certificates.remote import PASSWORD
 
     with transaction.atomic():
         rotation, password = password_rotation_start(station=station, requested_by=requested_by)
+        # "sealed" is a secret parameter of the action: the commands app seals it before storing
+        # and drops it once the command is final.
         command = security_command_create(
             station=station,
             action=PASSWORD,
-            parameters={"rotation_id": rotation.pk, "sealed": seal(password)},
+            parameters={"rotation_id": rotation.pk, "sealed": password},
             requested_by=requested_by,
         )
         rotation.command = command
@@ -468,18 +467,12 @@ def certificate_delete(*, certificate: InstalledCertificate, requested_by=None):
     )
 
 
-def security_command_finished(*, command_id: int, action: str | None = None) -> None:
-    """commands.services.command_finish calls this for every command that reached a final status."""
+def security_command_finished(command) -> None:
+    """The listener of every ``security_*`` action (certificates.actions): the outcome lands on the
+    records the action serves. Upgrade steps hear their commands through their own listener."""
     from certificates import remote
-    from certificates.models import UpgradeStep
-    from certificates.upgrades import upgrade_command_finished
-    from commands.models import Command, CommandStatus
+    from commands.models import CommandStatus
 
-    if action is not None and action not in remote.ACTIONS and not UpgradeStep.objects.filter(command_id=command_id).exists():
-        return  # an operator's own reset or configuration change: one indexed lookup
-    command = Command.objects.select_related("station").filter(pk=command_id).first()
-    if command is None:
-        return
     if command.action == remote.PASSWORD:
         _password_command_finished(command=command)
     elif command.action == remote.CERTIFICATE_IDS and (command.status == CommandStatus.ACCEPTED or command.result == "NotFound"):
@@ -497,4 +490,3 @@ def security_command_finished(*, command_id: int, action: str | None = None) -> 
             )
     elif command.action == remote.DELETE_CERTIFICATE and command.status == CommandStatus.ACCEPTED:
         InstalledCertificate.objects.filter(pk=command.parameters.get("installed_certificate_id"), station=command.station).delete()
-    upgrade_command_finished(command=command)

@@ -1,7 +1,7 @@
 """Security-profile upgrades (OCPP 2.0.1 A05; 1.6 Security Whitepaper A05), one step at a time.
 
 Each step that talks to the station is a Command (commands framework); its outcome comes back
-through ``security_command_finished`` and starts the next step, so the upgrade advances the same
+through the command's listener (``upgrade_command_finished``) and starts the next step, so the upgrade advances the same
 way with a Celery worker or in the embedded single-process setup. Two steps wait for the station
 instead: its signed certificate (profile 3) and its reconnection after the switch.
 
@@ -35,6 +35,9 @@ from certificates.models import (
 )
 from stations.models import OcppVersion, SecurityProfile, Station
 
+# The commands registry's name for upgrade_command_finished (certificates.actions registers it):
+# each step's command carries it, so a plain reset or configuration change never looks up a step.
+UPGRADE_LISTENER = "certificates.upgrade_step"
 # Steps that end with the station going away and coming back.
 SWITCH_STEPS = ("reset", "security_profile")
 
@@ -149,7 +152,8 @@ def _start_step(upgrade: UpgradeRecord, key: str) -> UpgradeStep:
     if action is None:
         return step  # a step that waits for the station
     step.command = security_command_create(
-        station=upgrade.station, action=action, parameters=parameters, requested_by=upgrade.requested_by
+        station=upgrade.station, action=action, parameters=parameters, requested_by=upgrade.requested_by,
+        listener=UPGRADE_LISTENER,
     )
     step.save(update_fields=["command"])
     security_command_dispatch(command=step.command)

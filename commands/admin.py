@@ -15,11 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from commands.forms import ACTION_FORMS
+from commands import registry
 from commands.models import Command
 from commands.services import command_request
 from networks.admin_mixins import ScopedRecordAdmin
 from networks.api import NetworkRolePermission
+from stations.configuration import configuration_entry_writable
 from stations.models import ConfigurationKey, DeviceModelVariable, Station
 
 
@@ -34,7 +35,7 @@ class CommandAdmin(ScopedRecordAdmin):
     fields = [
         "station",
         "action",
-        "parameters",
+        "shown_parameters",
         "status",
         "result",
         "answer",
@@ -46,6 +47,13 @@ class CommandAdmin(ScopedRecordAdmin):
         "answered_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description="parameters")
+    def shown_parameters(self, obj: Command) -> str:
+        # Secret parameters (a password being rotated) are never shown, sealed or not.
+        import json
+
+        return json.dumps(obj.public_parameters, ensure_ascii=False)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Command) -> str:
@@ -90,7 +98,10 @@ class CommandAdmin(ScopedRecordAdmin):
             "station_opts": Station._meta,
             "title": title,
             "can_act": can_act,
-            "actions": [(name, form.action.label, form.description) for name, form in ACTION_FORMS.items()],
+            "actions": [
+                (action.name, action.label, action.description)
+                for action in registry.operator_actions(version=station.ocpp_version or "")
+            ],
             **extra,
         }
 
@@ -101,10 +112,14 @@ class CommandAdmin(ScopedRecordAdmin):
         return TemplateResponse(request, "admin/commands/station_actions.html", context)
 
     def action_view(self, request, station_id: int, action: str):
-        if action not in ACTION_FORMS:
-            raise Http404(f"No action {action!r}.")
+        try:
+            remote_action = registry.get(action)
+        except registry.UnknownAction:
+            raise Http404(f"No action {action!r}.") from None
+        if remote_action.form is None:
+            raise Http404(f"No action {action!r}: the platform sends it itself.")
         station = self._station(request, station_id, write=True)
-        form_class = ACTION_FORMS[action]
+        form_class = remote_action.form
         if request.method == "POST":
             form = form_class(request.POST, station=station)
             if form.is_valid():
@@ -126,11 +141,11 @@ class CommandAdmin(ScopedRecordAdmin):
         context = self._context(
             request,
             station,
-            f"{form_class.action.label}: {station.name}",
+            f"{remote_action.label}: {station.name}",
             form=form,
             action=action,
-            action_label=form_class.action.label,
-            description=form_class.description,
+            action_label=remote_action.label,
+            description=remote_action.description,
         )
         return TemplateResponse(request, "admin/commands/action_form.html", context)
 
@@ -144,7 +159,12 @@ class CommandAdmin(ScopedRecordAdmin):
                     "name": key.key,
                     "value": key.value,
                     "readonly": key.readonly,
-                    "edit_url": None if key.readonly else f"{base}?{urlencode({'key': key.key, 'value': key.value})}",
+                    # The stations app's rule (the form enforces it; here it only hides the link).
+                    "edit_url": (
+                        f"{base}?{urlencode({'key': key.key, 'value': key.value})}"
+                        if configuration_entry_writable(key=key.key, readonly=key.readonly)
+                        else None
+                    ),
                 }
             )
         for var in DeviceModelVariable.objects.for_user(request.user).filter(station=station):
@@ -154,7 +174,9 @@ class CommandAdmin(ScopedRecordAdmin):
             name += f" . {var.variable}" + (f"[{var.variable_instance}]" if var.variable_instance else "")
             if var.attribute_type != "Actual":
                 name += f" ({var.attribute_type})"
-            readonly = var.mutability == "ReadOnly"
+            readonly = not configuration_entry_writable(
+                component=var.component, variable=var.variable, mutability=var.mutability
+            )
             params = {
                 "component": var.component,
                 "component_instance": var.component_instance,

@@ -7,19 +7,6 @@ from django.db import models
 from stations.models import Station, StationScopedQuerySet
 
 
-class CommandAction(models.TextChoices):
-    RESET = "reset", "Reset"
-    UNLOCK_CONNECTOR = "unlock_connector", "Unlock connector"
-    CHANGE_CONFIGURATION = "change_configuration", "Change configuration"
-    TRIGGER_MESSAGE = "trigger_message", "Trigger message"
-    REMOTE_START = "remote_start", "Remote start"
-    REMOTE_STOP = "remote_stop", "Remote stop"
-    CHANGE_AVAILABILITY = "change_availability", "Change availability"
-    CLEAR_CACHE = "clear_cache", "Clear cache"
-    # Created by the firmware app (firmware.dispatch) with its own form and payloads, not by ACTION_FORMS.
-    UPDATE_FIRMWARE = "update_firmware", "Update firmware"
-
-
 class CommandStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENT = "sent", "Sent"
@@ -52,7 +39,9 @@ class CommandQuerySet(StationScopedQuerySet):
 
 class Command(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="commands")
-    action = models.CharField(max_length=32, choices=CommandAction.choices)
+    # A name in commands.registry, validated there: the apps that own actions register them, so
+    # there is no fixed list of choices here (a migration per new action would touch commands).
+    action = models.CharField(max_length=32)
     parameters = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,6 +57,9 @@ class Command(models.Model):
     )
     answer = models.JSONField(null=True, blank=True, help_text="The station's answer, as sent.")
     error = models.TextField(blank=True)
+    listener = models.CharField(
+        max_length=64, blank=True, help_text="A listener registered with commands.registry: hears this command's outcome."
+    )
     # OCPP 1.6 has no Reset OnIdle: the platform holds the reset until the running session ends.
     waiting_for_idle = models.BooleanField(default=False)
     idle_at = models.DateTimeField(null=True, blank=True, help_text="When the session a held reset waited for ended.")
@@ -88,3 +80,31 @@ class Command(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    def get_action_display(self) -> str:
+        from commands import registry
+
+        return registry.label(self.action)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from commands import registry
+
+        super().clean()
+        try:
+            registry.get(self.action)
+        except registry.UnknownAction as exc:
+            raise ValidationError({"action": str(exc)}) from None
+
+    @property
+    def public_parameters(self) -> dict:
+        """The parameters as surfaces show them: secrets (the action's ``secret_parameters``) redacted."""
+        from commands import registry
+        from commands.secrets import parameters_redact
+
+        try:
+            secret = registry.get(self.action).secret_parameters
+        except registry.UnknownAction:
+            secret = ()
+        return parameters_redact(self.parameters, secret)

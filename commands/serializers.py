@@ -9,6 +9,9 @@ class CommandSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="identity", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     final = serializers.BooleanField(source="is_final", read_only=True, help_text="No further change will come.")
+    # Secret parameters (a password being rotated) are never returned, sealed or not.
+    parameters = serializers.JSONField(source="public_parameters", read_only=True)
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:
         model = Command
@@ -16,6 +19,7 @@ class CommandSerializer(serializers.ModelSerializer):
             "id",
             "station",
             "action",
+            "action_label",
             "parameters",
             "status",
             "final",

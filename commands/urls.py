@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from commands.views_api import StationActionView, StationCommandListView
+from commands.views_api import StationActionListView, StationActionView, StationCommandListView
 from stations.models import IDENTITY_PATTERN
 
 urlpatterns = [
@@ -10,7 +10,12 @@ urlpatterns = [
         name="station-commands",
     ),
     re_path(
-        rf"^charging_stations/(?P<identity>{IDENTITY_PATTERN})/actions/(?P<action>[a-z_]+)/$",
+        rf"^charging_stations/(?P<identity>{IDENTITY_PATTERN})/actions/$",
+        StationActionListView.as_view(),
+        name="station-actions",
+    ),
+    re_path(
+        rf"^charging_stations/(?P<identity>{IDENTITY_PATTERN})/actions/(?P<action>[a-z0-9_]+)/$",
         StationActionView.as_view(),
         name="station-action",
     ),

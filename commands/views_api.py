@@ -1,5 +1,6 @@
 """Remote actions in the API.
 
+    GET  /api/charging_stations/<identity>/actions/            the actions this station's version takes
     POST /api/charging_stations/<identity>/actions/<action>/   body: the action's parameters
     GET  /api/charging_stations/<identity>/commands/
     GET  /api/commands/  and  /api/commands/<id>/
@@ -17,8 +18,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commands import registry
 from commands.filters import CommandFilter
-from commands.forms import ACTION_FORMS
+from commands.forms import form_fields
 from commands.models import Command
 from commands.selectors import command_list
 from commands.serializers import CommandSerializer
@@ -56,19 +58,58 @@ class StationCommandListView(generics.ListAPIView):
         return command_list(user=self.request.user, station=station)
 
 
+def action_description(action: registry.RemoteAction, *, station: Station, request) -> dict:
+    return {
+        "name": action.name,
+        "label": action.label,
+        "description": action.description,
+        "ocpp_versions": list(action.versions),
+        "fields": form_fields(action.form),
+        "url": request.build_absolute_uri(f"/api/charging_stations/{station.identity}/actions/{action.name}/"),
+    }
+
+
+class StationActionListView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={200: {"type": "array", "items": {"type": "object"}}},
+        description="The remote actions an operator can send to this station (those its OCPP version takes, "
+        "every one while the version is not known yet), each with its parameter fields.",
+    )
+    def get(self, request, identity: str):
+        station = _station_for(request, identity)
+        actions = registry.operator_actions(version=station.ocpp_version or "")
+        return Response([action_description(action, station=station, request=request) for action in actions])
+
+
 class StationActionView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+
+    def _action(self, action: str) -> registry.RemoteAction:
+        try:
+            remote_action = registry.get(action)
+        except registry.UnknownAction:
+            raise Http404(f"No action {action!r}.") from None
+        if not remote_action.operator:
+            raise Http404(f"No action {action!r}: the platform sends it itself.")
+        return remote_action
+
+    @extend_schema(responses={200: {"type": "object"}}, description="The action and its parameter fields.")
+    def get(self, request, identity: str, action: str):
+        remote_action = self._action(action)
+        station = _station_for(request, identity)
+        return Response(action_description(remote_action, station=station, request=request))
 
     @extend_schema(
         request={"application/json": {"type": "object", "additionalProperties": True}},
         responses={201: CommandSerializer, 202: CommandSerializer},
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTION_FORMS))],
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, description="A name listed by GET .../actions/.")],
         description="Send a remote action. 202 with the queued command, or 201 when it is already final "
         "(station offline). Parameter errors come back as field errors (400).",
     )
     def post(self, request, identity: str, action: str):
-        if action not in ACTION_FORMS:
-            raise Http404(f"No action {action!r}.")
+        self._action(action)
         station = _station_for(request, identity, write=True)
         if hasattr(request.data, "dict"):  # form-encoded (the browsable API): one value per key
             data = request.data.dict()
@@ -81,8 +122,10 @@ class StationActionView(APIView):
         except UnknownAction as exc:
             raise Http404(str(exc)) from None
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from None
+            errors = exc.message_dict
+            if "__all__" in errors:
+                errors["non_field_errors"] = errors.pop("__all__")
+            raise serializers.ValidationError(errors) from None
         body = CommandSerializer(command, context={"request": request}).data
         code = status.HTTP_201_CREATED if command.is_final else status.HTTP_202_ACCEPTED
         return Response(body, status=code, headers={"Location": f"/api/commands/{command.pk}/"})
-

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from certificates.models import ConnectionSecurity, UpgradeRecord
-from commands import forms as command_forms
 from commands import selectors as command_selectors
 from commands.models import Command
 from console import explanations
 from firmware.models import FirmwareUpdate
 from locations.models import Location
 from networks.models import Network
+from ocpp_gateway import actions as gateway_actions
 from ocpp_gateway.models import Message
 from sessions.models import Session
 from stations.models import (
@@ -35,6 +35,7 @@ from stations.models import (
     StationEvent,
     StationState,
 )
+from stations.configuration import configuration_entry_writable
 from stations.selectors import (
     connector_counts_by_category,
     equipment_category,
@@ -250,13 +251,6 @@ def location_list(*, user, network: Network | None) -> QuerySet[Location]:
 # --- a station's tabs ---
 
 
-# Secrets and the security profile change only through their own procedures (password rotation,
-# profile upgrade), which keep the platform's record in step; a bare ChangeConfiguration/SetVariables
-# would lock the station out.
-GUARDED_KEYS = {"AuthorizationKey", "SecurityProfile"}
-GUARDED_VARIABLES = {("SecurityCtrlr", "BasicAuthPassword"), ("SecurityCtrlr", "SecurityProfile")}
-
-
 def station_configuration(*, user, station: Station) -> list[dict[str, Any]]:
     """1.6 configuration keys with their explanation, writable ones marked."""
     rows = ConfigurationKey.objects.for_user(user).filter(station=station).order_by("key")
@@ -265,7 +259,8 @@ def station_configuration(*, user, station: Station) -> list[dict[str, Any]]:
             "key": row.key,
             "value": row.value,
             "readonly": row.readonly,
-            "writable": not row.readonly and row.key not in GUARDED_KEYS,
+            # The stations app's rule, enforced by the change-configuration form; here it only hides the button.
+            "writable": configuration_entry_writable(key=row.key, readonly=row.readonly),
             "explanation": explanations.for_key(row.key),
         }
         for row in rows
@@ -280,7 +275,9 @@ def station_device_model(*, user, station: Station) -> list[dict[str, Any]]:
     return [
         {
             "row": row,
-            "writable": row.mutability != "ReadOnly" and (row.component, row.variable) not in GUARDED_VARIABLES,
+            "writable": configuration_entry_writable(
+                component=row.component, variable=row.variable, mutability=row.mutability
+            ),
             "explanation": explanations.for_variable(row.component, row.variable),
         }
         for row in rows
@@ -355,24 +352,12 @@ def station_commands(*, user, station: Station) -> QuerySet[Command]:
 
 def trigger_messages(station: Station) -> list[str]:
     if station.ocpp_version == OcppVersion.V201:
-        return command_forms.TRIGGERS_V201
-    return command_forms.TRIGGERS_V16
+        return gateway_actions.TRIGGERS_V201
+    return gateway_actions.TRIGGERS_V16
 
 
 def session_list(*, user, network: Network | None) -> QuerySet[Session]:
     return Session.objects.for_user(user).in_network(network).select_related("station", "location", "network")
-
-
-# How far along an update is, for the progress bar: the usual order of FirmwareStatusNotifications.
-FIRMWARE_PROGRESS = {
-    "Requested": 5, "Sent": 10, "Accepted": 12, "DownloadScheduled": 20, "Downloading": 35, "DownloadPaused": 35,
-    "Downloaded": 50, "SignatureVerified": 60, "InstallScheduled": 65, "Installing": 75, "InstallRebooting": 90,
-    "Installed": 100,
-}
-
-
-def firmware_progress(update: FirmwareUpdate) -> int:
-    return 100 if update.finished else FIRMWARE_PROGRESS.get(update.status, 0)
 
 
 def session_chart(*, session: Session) -> list[dict[str, Any]]:

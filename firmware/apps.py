@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class FirmwareConfig(AppConfig):
     name = "firmware"
+
+    def ready(self) -> None:
+        from firmware import actions
+
+        actions.register()

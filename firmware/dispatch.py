@@ -1,12 +1,12 @@
-"""UpdateFirmware travels as a remote-actions Command (commands app, ocpp_gateway.remote).
+"""UpdateFirmware travels as a remote-actions Command (registered in ``firmware.actions``).
 
 The firmware app creates the Command with both versions' payloads already built (the link is
 signed here, in sync code: the consumer builds the CALL inside the event loop, where the database
-is out of reach). Two hooks in that framework call back into this module:
+is out of reach). The registration points the commands framework at this module:
 
-- ``ocpp_gateway.remote.build_request`` → ``firmware_update_call``: the ``ocpp`` library request;
-- ``commands.services.command_finish`` → ``firmware_command_finished``: the answer moves the
-  FirmwareUpdate along (2.0.1 Accepted/Rejected/...; 1.6 answers with an empty conf).
+- its builder, ``firmware_update_call``: the ``ocpp`` library request;
+- its listener, ``firmware_command_finished``: the answer moves the FirmwareUpdate along
+  (2.0.1 Accepted/Rejected/...; 1.6 answers with an empty conf).
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from ocpp.charge_point import camel_to_snake_case
 
-from commands.models import CommandAction
 from firmware.models import FirmwareStatus, FirmwareUpdate
 from firmware.services import (
     firmware_update_answer,
@@ -29,13 +28,12 @@ from stations.models import OcppVersion
 
 logger = logging.getLogger(__name__)
 
-ACTION = CommandAction.UPDATE_FIRMWARE
+ACTION = "update_firmware"
 
 
 def firmware_update_dispatch(*, update: FirmwareUpdate) -> None:
     """Record the Command for ``update`` and queue it, or fail the update at once when offline."""
-    from commands.models import Command, CommandStatus
-    from commands.services import OFFLINE_ERROR, command_finish, command_queue
+    from commands.services import command_create, command_send
 
     parameters: dict[str, Any] = {
         "firmware_update_id": update.pk,
@@ -44,17 +42,12 @@ def firmware_update_dispatch(*, update: FirmwareUpdate) -> None:
             for version in (OcppVersion.V16.value, OcppVersion.V201.value)
         },
     }
-    command = Command.objects.create(
-        station=update.station, action=ACTION, parameters=parameters, requested_by=update.requested_by
+    command = command_create(
+        station=update.station, action=ACTION, parameters=parameters, requested_by=update.requested_by, send=False
     )
     firmware_update_sent(update=update, command_id=command.pk)
-    if not update.station.channel_name:
-        # command_finish calls back firmware_command_finished: the update shows "not delivered".
-        command_finish(
-            command=command, status=CommandStatus.STATION_OFFLINE, error=OFFLINE_ERROR, from_statuses=(CommandStatus.QUEUED,)
-        )
-        return
-    command_queue(command=command)
+    # Offline: the command fails at once and firmware_command_finished shows "not delivered".
+    command_send(command=command)
 
 
 def firmware_update_call(command, *, version: str):

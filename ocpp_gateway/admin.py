@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from networks.admin_mixins import ScopedRecordAdmin
 from networks.querysets import is_account_admin
 from ocpp_gateway.models import Message, QuarantinedRow
+from stations.admin import register_station_admin_extension
 from stations.models import ConfigurationKey, DeviceModelVariable, Station, StationEvent
 
 
@@ -155,3 +156,6 @@ class QuarantinedRowAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return is_account_admin(request.user)
+
+
+register_station_admin_extension(inlines=gateway_inlines, links={"message_log": message_log_link})

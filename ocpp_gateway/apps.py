@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OcppGatewayConfig(AppConfig):
     name = "ocpp_gateway"
     verbose_name = "OCPP gateway"
+
+    def ready(self) -> None:
+        # The core station-management actions (reset, unlock, configuration, trigger, availability, cache).
+        from ocpp_gateway import actions
+
+        actions.register()

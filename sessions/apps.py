@@ -6,3 +6,8 @@ class ChargingSessionsConfig(AppConfig):
     name = "sessions"
     label = "charging_sessions"
     verbose_name = "Charging sessions"
+
+    def ready(self) -> None:
+        from sessions import actions
+
+        actions.register()

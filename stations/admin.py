@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,6 +14,22 @@ from networks.admin_mixins import NetworkScopedAdmin
 from stations.forms import StationForm
 from stations.models import EVSE, STATION_REPORTED_FIELDS, OnboardedStation, PendingStation, Station
 from stations.services import station_connection_details, station_connection_url, station_disconnect_if_disabled
+
+
+# The apps above stations add to the station's page from their own admin modules (ocpp_gateway:
+# configuration, device model, events, message log; certificates: security), so stations never
+# imports them: each registers with register_station_admin_extension.
+_inline_providers: list[Callable[[Station | None], list]] = []
+_links: dict[str, Callable[[Station], str]] = {}
+
+
+def register_station_admin_extension(
+    *, inlines: Callable[[Station | None], list] | None = None, links: dict[str, Callable[[Station], str]] | None = None
+) -> None:
+    """Add inlines (a function of the station being edited) and named links ("security", "message_log")."""
+    if inlines is not None and inlines not in _inline_providers:
+        _inline_providers.append(inlines)
+    _links.update(links or {})
 
 
 class EVSEInline(admin.TabularInline):
@@ -46,24 +64,20 @@ class StationAdmin(NetworkScopedAdmin):
     inlines = [EVSEInline]
 
     def get_inlines(self, request, obj):
-        # Configuration keys (1.6) or device model (2.0.1) and events, as the gateway read them.
-        from certificates.admin import security_inlines
-        from ocpp_gateway.admin import gateway_inlines
-
-        return [*super().get_inlines(request, obj), *gateway_inlines(obj), *security_inlines(obj)]
+        # Configuration keys (1.6) or device model (2.0.1) and events, as the gateway read them;
+        # the security records (registered by ocpp_gateway.admin and certificates.admin).
+        return [*super().get_inlines(request, obj), *(inline for provider in _inline_providers for inline in provider(obj))]
 
     @admin.display(description="security")
     def security(self, obj: Station) -> str:
-        # Issue 7: profile upgrades, password rotation and certificate actions.
-        from certificates.admin import security_links
-
-        return security_links(obj) if obj.pk else "-"
+        # Issue 7: profile upgrades, password rotation and certificate actions (certificates.admin).
+        link = _links.get("security")
+        return link(obj) if link and obj.pk else "-"
 
     @admin.display(description="message log")
     def message_log(self, obj: Station) -> str:
-        from ocpp_gateway.admin import message_log_link
-
-        return message_log_link(obj)
+        link = _links.get("message_log")
+        return link(obj) if link else "-"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("network", "location").prefetch_related("evses__connectors")

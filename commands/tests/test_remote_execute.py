@@ -18,7 +18,6 @@ from ocpp.messages import Call, validate_payload
 from commands.models import Command, CommandStatus
 from commands.services import command_dispatch, command_request, station_session_ended
 from conftest import STATION_PASSWORD
-from ocpp_gateway import auth
 from ocpp_gateway.message_log import buffer
 from sessions.models import Session, SessionStatus
 from stations.models import ConfigurationKey, DeviceModelVariable, Station
@@ -29,7 +28,6 @@ SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 
 @pytest.fixture(autouse=True)
 async def _gateway_state():
-    auth._verified.clear()
     yield
     await buffer.stop()
 

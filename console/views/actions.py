@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from certificates import upgrades
 from certificates.models import UpgradeRecord, UpgradeStatus, UpgradeStep
+from commands import registry
 from commands import services as command_services
-from commands.models import Command, CommandAction, CommandStatus
+from commands.models import Command, CommandStatus
 from console import selectors
+from console.action_menu import menu_actions
 from console.views.base import console_view, require_write
 from console.views.stations import get_station
 from stations.models import OcppVersion, Station
@@ -67,12 +69,20 @@ def _change_configuration(station: Station, post) -> dict[str, Any]:
     return {name: post[name] for name in CHANGE_CONFIGURATION_FIELDS if name in post and (post[name] != "" or name == "value")}
 
 
+def _form_fields(action: str):
+    def to_parameters(station: Station, post) -> dict[str, Any]:
+        fields = registry.get(action).form.base_fields
+        return {name: post[name] for name in fields if post.get(name, "") != ""}
+
+    return to_parameters
+
+
 #: The menu's actions: url slug → (commands action, how the dialog's fields become its parameters).
 COMMAND_ACTIONS = {
-    "reset": (CommandAction.RESET, _reset),
-    "unlock": (CommandAction.UNLOCK_CONNECTOR, _unlock),
-    "trigger": (CommandAction.TRIGGER_MESSAGE, _trigger),
-    "change-configuration": (CommandAction.CHANGE_CONFIGURATION, _change_configuration),
+    "reset": ("reset", _reset),
+    "unlock": ("unlock_connector", _unlock),
+    "trigger": ("trigger_message", _trigger),
+    "change-configuration": ("change_configuration", _change_configuration),
 }
 
 
@@ -147,9 +157,13 @@ def station_action(request: HttpRequest, identity: str, action: str) -> HttpResp
     require_write(selectors.station_is_writable(user=request.user, station=station))
     if action == "security-profile":
         return _security_upgrade(request, station)
-    if action not in COMMAND_ACTIONS:
+    if action in COMMAND_ACTIONS:
+        command_action, to_parameters = COMMAND_ACTIONS[action]
+    elif action in {item.name for item in menu_actions(station)}:
+        # A registered action without a dialog of its own: its form's fields, as posted.
+        command_action, to_parameters = action, _form_fields(action)
+    else:
         raise Http404("No such action.")
-    command_action, to_parameters = COMMAND_ACTIONS[action]
     try:
         command = command_services.command_request(
             station=station,

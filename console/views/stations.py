@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from console import selectors
+from console.action_menu import menu_actions
 from console.forms import AddStationForm
 from console.views.base import console_view, render_page, require_write
 from firmware import selectors as firmware_selectors
@@ -131,6 +132,7 @@ def station_page(
     request: HttpRequest, station: Station, tab: str, template: str, context: dict, *, fragments: tuple[str, ...] = ()
 ):
     equipment = selectors.station_equipment(station)
+    can_write = selectors.station_is_writable(user=request.user, station=station)
     return render_page(
         request,
         template,
@@ -138,7 +140,7 @@ def station_page(
             "station": station,
             "tab": tab,
             "tabs": STATION_TABS,
-            "can_write": selectors.station_is_writable(user=request.user, station=station),
+            "can_write": can_write,
             "category": station_category(station),
             "equipment": equipment,
             "evse_ids": sorted({row.evse_id for row in equipment if row.evse_id}),
@@ -147,6 +149,7 @@ def station_page(
             "tls_connection_url": f"{settings.OCPP_TLS_PUBLIC_URL}{station.identity}" if settings.OCPP_TLS_PUBLIC_URL else "",
             "security_profiles": SecurityProfile.choices,
             "trigger_messages": selectors.trigger_messages(station),
+            "menu_actions": menu_actions(station) if can_write else [],
             **context,
         },
         title=station.name,

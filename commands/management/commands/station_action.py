@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from commands.forms import ACTION_FORMS
+from commands import registry
 from commands.models import Command as CommandRecord
 from commands.services import WAIT_GRACE_SECONDS, UnknownAction, command_request
 from networks.cli import Account, acting_user, add_user_argument
@@ -24,15 +24,18 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = (
-        "Send a remote action to a station and print the station's answer. Actions: "
-        + ", ".join(ACTION_FORMS)
-        + ". Needs REDIS_URL (the daphne holding the station's socket is another process)."
-    )
+    @property
+    def help(self) -> str:
+        # Read when --help is asked, after every app registered its actions (commands.registry).
+        return (
+            "Send a remote action to a station and print the station's answer. Actions: "
+            + ", ".join(registry.operator_names())
+            + ". Needs REDIS_URL (the daphne holding the station's socket is another process)."
+        )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("identity")
-        parser.add_argument("action", choices=list(ACTION_FORMS))
+        parser.add_argument("action", choices=registry.operator_names())
         parser.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE")
         parser.add_argument("--no-wait", action="store_true", help="Print the command id and return at once.")
         add_user_argument(parser)

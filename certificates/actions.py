@@ -1,0 +1,63 @@
+"""The security remote actions (OCPP 2.0.1 A01-A05, M03-M05; 1.6 Security Whitepaper), registered with
+``commands.registry`` from ``CertificatesConfig.ready()``.
+
+None has an operator form: they are sent by this app's services (password rotation, certificate
+pages, the security-profile upgrade), which check their own preconditions first.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from certificates import remote
+from commands import registry
+from stations.models import OcppVersion
+
+V16, V201 = OcppVersion.V16.value, OcppVersion.V201.value
+
+_ACTIONS = [
+    # name, label, versions
+    (remote.INSTALL_CA, "Install the platform CA", (V16, V201)),
+    (remote.CERTIFICATE_IDS, "Read installed certificates", (V16, V201)),
+    (remote.DELETE_CERTIFICATE, "Delete a certificate", (V16, V201)),
+    (remote.PASSWORD, "Rotate the station password", (V16, V201)),
+    (remote.TRIGGER_CSR, "Ask for a client certificate", (V16, V201)),
+    (remote.GET_PRIORITY, "Read the network configuration priority", (V201,)),
+    (remote.NETWORK_PROFILE, "Set a network profile", (V201,)),
+]
+
+
+def _builder(version: str):
+    return lambda command: remote.security_call(command, version=version)
+
+
+def _finished(command) -> None:
+    from certificates.services import security_command_finished
+
+    security_command_finished(command)
+
+
+def _upgrade_step_finished(command) -> None:
+    from certificates.upgrades import upgrade_command_finished
+
+    upgrade_command_finished(command=command)
+
+
+def register() -> None:
+    for name, label, versions in _ACTIONS:
+        extra: dict[str, Any] = {}
+        if name == remote.PASSWORD:
+            # The new password, sealed at rest and dropped once the station answered.
+            extra["secret_parameters"] = ("sealed",)
+        registry.register(
+            registry.RemoteAction(
+                name=name,
+                label=label,
+                form=None,
+                build={version: _builder(version) for version in versions},
+                on_final=_finished,
+                **extra,
+            )
+        )
+    # Any command can be an upgrade step (resets and configuration changes too): the step's command
+    # names this listener (certificates.upgrades.UPGRADE_LISTENER).
+    registry.register_listener("certificates.upgrade_step", _upgrade_step_finished)
