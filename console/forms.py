@@ -120,7 +120,7 @@ class AddStationForm(forms.Form):
 class NetworkForm(forms.ModelForm):
     class Meta:
         model = Network
-        fields = ["name", "description"]
+        fields = ["name", "description", "message_retention_days"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from networks.querysets import ALL_ROLES, ROLE_ADMIN, ROLE_OPERATOR, ROLE_VIEWER, NetworkScopedQuerySet
@@ -23,6 +24,15 @@ class Network(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="networks")
+    # The OCPP message log grows with every frame: each network may keep it shorter or longer than
+    # the platform's MESSAGE_RETENTION_DAYS (ocpp_gateway.services.messages_prune).
+    message_retention_days = models.PositiveIntegerField(
+        "message log retention (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Days the OCPP message log of this network's stations is kept. Empty: the platform default.",
+    )
 
     objects = NetworkQuerySet.as_manager()
 

@@ -10,3 +10,11 @@ def gateway_sweep_dead_nodes() -> int:
     from ocpp_gateway.presence import nodes_sweep
 
     return nodes_sweep()
+
+
+@shared_task(ignore_result=True)
+def messages_prune() -> int:
+    """Delete message-log frames older than their network's retention (MESSAGE_RETENTION_DAYS)."""
+    from ocpp_gateway.services import messages_prune as prune
+
+    return prune().deleted

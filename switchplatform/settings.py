@@ -350,6 +350,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": float(COMMANDS_SWEEP_SECONDS)},
     },
 }
+# Days the OCPP message log is kept (a network may set its own); older frames are pruned in chunks
+# of MESSAGE_PRUNE_CHUNK rows every MESSAGE_PRUNE_SECONDS (ocpp_gateway.services.messages_prune).
+MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 90, minimum=1)
+MESSAGE_PRUNE_SECONDS = env_int("MESSAGE_PRUNE_SECONDS", 3600, minimum=1)
+MESSAGE_PRUNE_CHUNK = env_int("MESSAGE_PRUNE_CHUNK", 2000, minimum=1)
+CELERY_BEAT_SCHEDULE["gateway-prune-messages"] = {
+    "task": "ocpp_gateway.tasks.messages_prune",
+    "schedule": float(MESSAGE_PRUNE_SECONDS),
+    "options": {"expires": float(MESSAGE_PRUNE_SECONDS)},
+}
 # Seconds a gateway node's presence key lives in Redis without a heartbeat (ocpp_gateway.presence):
 # a node killed outright has its stations marked offline within about 1.5 times this.
 NODE_PRESENCE_TTL = env_int("NODE_PRESENCE_TTL", 10, minimum=3)
