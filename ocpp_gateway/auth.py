@@ -15,8 +15,10 @@ import base64
 import binascii
 import hashlib
 import logging
+import random
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -121,6 +123,53 @@ def _password_ok(station: Station, password: str) -> bool:
 
 
 # --- end of the verified-credential cache ----------------------------------------------------------
+
+
+# --- Login admission (issue 17, engineer E) ----------------------------------------------------------
+# A reconnect storm brings thousands of logins within a second, and a station gives up on its
+# handshake after a timeout of its own (10 s is common). Served strictly in arrival order with no
+# limit, the queue grows until every login waits longer than that: each is served after its
+# station left, and the storm never ends. Served in arrival order with a bound, a login that would
+# wait too long is answered at once with HTTP 503 and a Retry-After (the station backs off and
+# comes back into a shorter queue), and one that waited too long after all is answered 503 unserved.
+LOGIN_MAX_WAIT = 5.0
+RETRY_AFTER = (5, 30)
+
+
+class LoginAdmission:
+    """Arrival-order admission for the auth threads: admit() at arrival, then expired() when served."""
+
+    def __init__(self, *, threads: int, max_wait: float = LOGIN_MAX_WAIT) -> None:
+        self.threads = threads
+        self.max_wait = max_wait
+        self.waiting = 0
+        self.service = 0.005  # seconds per login on one thread (moving average)
+        self._lock = threading.Lock()
+
+    def admit(self, now: float) -> float | None:
+        """The deadline of a login arriving now, or None when the queue ahead of it is too long."""
+        with self._lock:
+            if self.waiting * self.service / self.threads >= self.max_wait:
+                return None
+            self.waiting += 1
+        return now + self.max_wait
+
+    def serve(self, deadline: float, now: float) -> bool:
+        """Its turn came (in an auth thread): False when it waited past its deadline."""
+        with self._lock:
+            self.waiting = max(0, self.waiting - 1)
+        return now <= deadline
+
+    def served(self, seconds: float) -> None:
+        with self._lock:
+            self.service = 0.9 * self.service + 0.1 * seconds
+
+    @staticmethod
+    def retry_after() -> bytes:
+        return str(random.randint(*RETRY_AFTER)).encode()
+
+
+# --- end of login admission -------------------------------------------------------------------------
 
 
 def _password_known(station: Station, password: str) -> bool:

@@ -30,7 +30,7 @@ from ocpp.messages import Call, CallError, MessageType
 
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
-from ocpp_gateway.auth import AuthResult, station_authenticate
+from ocpp_gateway.auth import AuthResult, LoginAdmission, station_authenticate
 from ocpp_gateway.ratelimit import FrameRate
 from ocpp_gateway.message_log import buffer as message_log
 from ocpp_gateway.write_buffer import buffer as write_buffer
@@ -96,16 +96,11 @@ def _version_module(version: str):
 
 # daphne gives up on a handshake the application has not answered within
 # WEBSOCKET_CONNECT_TIMEOUT s (`manage.py serve` passes it as --websocket_connect_timeout; daphne's
-# own default is 5 s). 30 s: in a reconnect storm under load the logins queue behind the two auth
-# threads (PBKDF2 ~15 ms each, slower while frames compete for the CPU), and at 5 s the harness saw
-# drops with 200 connects in flight; 30 s lets a queue of ~2,000 logins drain rather than drop them
-# (a dropped attempt comes back as a retry and costs its hash again). The price: a station that
-# gives up sooner (our simulator's client waits 10 s) leaves an attempt that is still hashed if it
-# reaches an auth thread within the budget. An attempt still queued after the budget is dropped
-# unhashed: otherwise a storm's abandoned attempts keep the auth threads busy and the next storm
-# times out as well.
+# own default is 5 s). 30 s is only the outer bound: how long a login may wait for an auth thread is
+# decided by the login admission (ocpp_gateway.auth.LoginAdmission: arrival order, at most
+# LOGIN_MAX_WAIT s, else HTTP 503 + Retry-After), which keeps a reconnect storm's queue shorter
+# than the stations' own timeouts (often 10 s) instead of letting every login in it time out.
 WEBSOCKET_CONNECT_TIMEOUT = 30
-HANDSHAKE_BUDGET = WEBSOCKET_CONNECT_TIMEOUT - 0.5
 _auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ocpp-auth")
 
 
@@ -125,10 +120,20 @@ async def _throttle_lock(client_address: str, identity: str):
             _throttle_locks.pop(key, None)
 
 
-def _authenticate_unless_stale(*, deadline: float, **kwargs) -> AuthResult:
-    if time.monotonic() > deadline:
-        return AuthResult(None, "handshake abandoned while queued")
-    return station_authenticate(**kwargs)
+# Logins in arrival order, a bounded wait each (ocpp_gateway.auth.LoginAdmission, issue 17).
+_admission = LoginAdmission(threads=_auth_pool._max_workers)
+
+
+def _authenticate_unless_stale(*, deadline: float | None, **kwargs) -> AuthResult | None:
+    """None: the login waited past its admission deadline and is answered 503 unserved (its
+    station has likely given up; serving it would only delay the logins behind it)."""
+    if deadline is not None and not _admission.serve(deadline, time.monotonic()):
+        return None
+    started = time.monotonic()
+    try:
+        return station_authenticate(**kwargs)
+    finally:
+        _admission.served(time.monotonic() - started)
 
 
 # Stations whose socket this process holds (station id -> channel). daphne stops on SIGTERM
@@ -279,14 +284,23 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # On the auth threads, not the shared database thread: PBKDF2 takes ~15 ms (releasing the
         # GIL) and a reconnect storm must not queue every station's frames behind the hashing.
         authenticate = database_sync_to_async(_authenticate_unless_stale, thread_sensitive=False, executor=_auth_pool)
+        deadline = _admission.admit(time.monotonic())
+        if deadline is None:
+            # Too many logins ahead to serve this one in time: come back later (reconnect storms).
+            await refuse_handshake(self, 503, (b"retry-after", LoginAdmission.retry_after()))
+            return
         credentials = {
-            "deadline": time.monotonic() + HANDSHAKE_BUDGET,
+            "deadline": deadline,
             "identity": self.identity,
             "headers": self.scope.get("headers", []),
             "client_address": self._client_address(),
             "tls": tls_info(self.scope),
         }
         result = await authenticate(**credentials)
+        if result is None:
+            await refuse_handshake(self, 503, (b"retry-after", LoginAdmission.retry_after()))
+            return
+        credentials["deadline"] = None
         if result.throttled:
             # Too many failures for this (address, identity): verified anyway, but one attempt at a
             # time and after a delay, so a correct password still gets in and guessing stays slow.
@@ -392,6 +406,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
     # --- Frames ------------------------------------------------------------------------------
 
     def _log(self, direction: str, message_type, action: str, unique_id: str, payload, note: str = ""):
+        # Secrets (a pushed password, a write-only value a station reports) are logged as set,
+        # never as their value (issues 7 and 13): both directions, requests and answers.
+        payload = redact_secrets(action, payload)
         return message_log.add(
             station_id=self.station_id,
             direction=direction,
@@ -418,8 +435,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
             action, payload = data[2], data[3]
             if cp is not None:
                 cp.note_outgoing_call(unique_id, action, payload)
-            # A pushed station password is logged as set, never as its value (issue 7).
-            payload = redact_secrets(action, payload)
         elif type_id == MessageType.CallResult:
             action, payload = (current.action if current else ""), data[2]
         else:
