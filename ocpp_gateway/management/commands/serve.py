@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand
@@ -10,9 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        # PORT, as settings read it: OCPP_PUBLIC_URL and the firmware links name the port served.
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+        # issue 17: uvicorn with uvloop is supported beside daphne (the default); SERVE_SERVER sets it too.
+        parser.add_argument("--server", choices=["daphne", "uvicorn"], default=os.environ.get("SERVE_SERVER") or "daphne")
 
-    def handle(self, *args, host: str, port: int, **options) -> None:
+    def handle(self, *args, host: str, port: int, server: str = "daphne", **options) -> None:
         from django.conf import settings
 
         # daphne with the handshake answers OCPP needs (401 with WWW-Authenticate, 400/404 for bad
@@ -20,6 +24,7 @@ class Command(BaseCommand):
         from ocpp_gateway.server import GatewayCommandLineInterface
 
         self.stdout.write(f"Serving on http://{host}:{port}/admin/ ; stations connect to {settings.OCPP_PUBLIC_URL}<identity>")
+        self.stdout.write(f"Firmware download links start with {settings.FIRMWARE_PUBLIC_BASE_URL} (FIRMWARE_PUBLIC_BASE_URL)")
         # Stations keep their websocket for weeks: daphne's default closes it after 24 h. No
         # --proxy-headers: daphne would take X-Forwarded-For from anyone; certificates.proxy
         # believes forwarded headers only from OCPP_TRUSTED_PROXIES.
@@ -39,6 +44,15 @@ class Command(BaseCommand):
 
         gc_tuning.tune()
         self._forget_stale_connections()
+        # Periodic tasks and node presence (issue 13): without Redis this process runs the beat
+        # schedule itself; with Redis it announces itself as a gateway node (ocpp_gateway.presence).
+        from ocpp_gateway.presence import node_presence_start
+        from switchplatform.celery import embedded_beat_start
+
+        embedded_beat_start()
+        node_presence_start()
+        if server == "uvicorn":
+            sys.exit(_serve_uvicorn(host, port))
         sys.exit(GatewayCommandLineInterface().run(argv))
 
     def _forget_stale_connections(self) -> None:
@@ -57,3 +71,23 @@ class Command(BaseCommand):
             return  # not migrated yet: nothing to forget
         if stale:
             self.stdout.write(f"Marked {stale} station(s) offline that a previous, stopped process left connected.")
+
+
+def _serve_uvicorn(host: str, port: int) -> int:
+    """uvicorn on uvloop and httptools, websockets by the `websockets` library (issue 17).
+
+    Measured in bench/gateway_bench.py --server uvicorn (README, Benchmarks). Like daphne here: no
+    proxy headers (certificates.proxy decides whom to believe), no lifespan (nothing to start),
+    keep-alive pings every 20 s. A large listen backlog: a reconnect storm opens thousands of
+    connections at once. uvicorn has no handshake timeout of its own; the login admission
+    (ocpp_gateway.auth.LoginAdmission) answers 503 to logins that would queue too long.
+    """
+    import uvicorn
+
+    config = uvicorn.Config(
+        "switchplatform.asgi:application", host=host, port=port, loop="uvloop", http="httptools",
+        ws="websockets", lifespan="off", proxy_headers=False, server_header=False, backlog=4096,
+        access_log=False, log_level="warning",
+    )
+    uvicorn.Server(config).run()
+    return 0
