@@ -247,6 +247,10 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # certificates.proxy marks its requests https) cookies are Secure and HSTS is on by default;
 # SECURE_COOKIES / SECURE_HSTS_SECONDS set either explicitly. HSTS is sent on HTTPS requests only.
 SECURE_COOKIES = env_bool("SECURE_COOKIES", bool(OCPP_TLS_PUBLIC_URL))
+if OCPP_TLS_PUBLIC_URL and not env_str("CSRF_TRUSTED_ORIGINS"):
+    # The admin and console are served by the same nginx as the wss:// endpoint; nginx passes
+    # Host without its port, so a browser's Origin on a non-443 port needs naming.
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, _http_base(OCPP_TLS_PUBLIC_URL)]
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
