@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -7,12 +9,25 @@ from networks.api import WritableNetworkField
 from sessions.models import Export, ExportStatus, IdToken, MeterSample, Session
 
 
+class FiniteFloatField(serializers.FloatField):
+    """A float that is null when not finite: rows stored before station numbers were bounded
+    (stations.bounds) may hold infinity, which strict JSON cannot carry (the whole page answered 500)."""
+
+    def to_representation(self, value):
+        value = super().to_representation(value)
+        return value if math.isfinite(value) else None
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
 class SessionSerializer(serializers.ModelSerializer):
     network = serializers.CharField(source="network.name", read_only=True)
     location = serializers.PrimaryKeyRelatedField(read_only=True)
     location_name = serializers.CharField(source="location.name", read_only=True, default=None)
     station = serializers.CharField(source="station.identity", read_only=True)
-    energy_kwh = serializers.FloatField(read_only=True)
+    energy_kwh = FiniteFloatField(read_only=True)
     duration_s = serializers.SerializerMethodField()
     peak_power_kw = serializers.SerializerMethodField()
 
@@ -46,10 +61,16 @@ class SessionSerializer(serializers.ModelSerializer):
         return None if obj.duration is None else int(obj.duration.total_seconds())
 
     def get_peak_power_kw(self, obj: Session) -> float | None:
-        return None if obj.peak_power_w is None else round(obj.peak_power_w / 1000, 3)
+        peak = _finite(obj.peak_power_w)
+        return None if peak is None else round(peak / 1000, 3)
 
 
 class MeterSampleSerializer(serializers.ModelSerializer):
+    energy_wh = FiniteFloatField(read_only=True, allow_null=True)
+    power_w = FiniteFloatField(read_only=True, allow_null=True)
+    current_a = FiniteFloatField(read_only=True, allow_null=True)
+    soc = FiniteFloatField(read_only=True, allow_null=True)
+
     class Meta:
         model = MeterSample
         fields = ["timestamp", "context", "energy_wh", "power_w", "current_a", "soc"]
