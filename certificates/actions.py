@@ -26,12 +26,27 @@ _ACTIONS = [
 ]
 
 
+def _per_variable(field: str):
+    """2.0.1 Get/SetVariables answer per variable (the request carries one); 1.6 answers with status."""
+
+    def read(answer: dict[str, Any]) -> str:
+        results = answer.get(field)
+        if isinstance(results, list):
+            return str(results[0].get("attributeStatus", "")) if results else ""
+        return registry.status_word(answer)
+
+    return read
+
+
+READERS = {remote.PASSWORD: _per_variable("setVariableResult"), remote.GET_PRIORITY: _per_variable("getVariableResult")}
+
+
 def _builder(version: str):
     return lambda command: remote.security_call(command, version=version)
 
 
 def _finished(command) -> None:
-    from certificates.services import security_command_finished
+    from certificates.security_commands import security_command_finished
 
     security_command_finished(command)
 
@@ -44,7 +59,7 @@ def _upgrade_step_finished(command) -> None:
 
 def register() -> None:
     for name, label, versions in _ACTIONS:
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"result": READERS[name]} if name in READERS else {}
         if name == remote.PASSWORD:
             # The new password, sealed at rest and dropped once the station answered.
             extra["secret_parameters"] = ("sealed",)

@@ -1,7 +1,7 @@
 """Security remote actions carried by the commands framework (Command rows, Celery, the consumer).
 
 ``certificates.actions`` registers every ``security_*`` action with ``security_call`` as its builder
-and ``certificates.services.security_command_finished`` as its listener. Payload limits follow the
+and ``certificates.security_commands.security_command_finished`` as its listener. Payload limits follow the
 OCA schemas (the library validates each request before sending).
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ CA_TYPE = {OcppVersion.V16: "CentralSystemRootCertificate", OcppVersion.V201: "C
 
 def security_call(command, *, version: str):
     """The ``ocpp`` library request for a ``security_*`` command, built at send time."""
-    from certificates.services import ca_certificate_pem
+    from certificates.authority import ca_certificate_pem
 
     action, p = command.action, command.parameters
     v16 = version == OcppVersion.V16

@@ -69,7 +69,7 @@ def upgrade_target_url() -> str:
 def upgrade_check(*, station: Station, target_profile: int) -> str:
     """Why the upgrade cannot start (UpgradeRefused), else the wss:// URL it will move the station to."""
     from certificates import pki
-    from certificates.services import pki_current
+    from certificates.authority import pki_current
 
     if target_profile not in (SecurityProfile.TLS_BASIC, SecurityProfile.TLS_CLIENT_CERT):
         raise UpgradeRefused("The target profile must be 2 or 3.")
@@ -141,7 +141,7 @@ def _slots(priority: str) -> list[int]:
 
 
 def _start_step(upgrade: UpgradeRecord, key: str) -> UpgradeStep:
-    from certificates.services import security_command_create, security_command_dispatch
+    from certificates.security_commands import security_command_create, security_command_dispatch
 
     name = _NAMES[key].format(
         url=upgrade.target_url, target=upgrade.target_profile, slot=upgrade.network_slot,
@@ -280,7 +280,7 @@ def upgrade_station_connected(*, station: Station, profile: int) -> None:
         return
     if profile >= upgrade.target_profile:
         if _finish_step(step, ok=True, detail=f"connected on profile {profile}"):
-            from certificates.services import station_security_profile_raise
+            from certificates.admission import station_security_profile_raise
 
             station_security_profile_raise(station=station, profile=upgrade.target_profile)
             UpgradeRecord.objects.filter(pk=upgrade.pk, status=UpgradeStatus.RUNNING).update(

@@ -22,6 +22,17 @@ PROTECTED_KEYS_V16 = {"authorizationkey": ROTATE, "securityprofile": UPGRADE}
 #: standard device model: a 2.0.1 station changes profile through SetNetworkProfile, A05).
 PROTECTED_VARIABLES_V201 = {("securityctrlr", "basicauthpassword"): ROTATE, ("securityctrlr", "securityprofile"): UPGRADE}
 WRITE_ONLY = "WriteOnly"
+#: Values that are secrets: the platform never stores, logs or shows them (1.6 Security Whitepaper §3:
+#: AuthorizationKey is write-only; 2.0.1 A01: BasicAuthPassword, and any WriteOnly attribute).
+SECRET_KEYS_V16 = {"authorizationkey"}
+SECRET_VARIABLES_V201 = {("securityctrlr", "basicauthpassword")}
+
+
+def configuration_value_is_secret(*, key: str = "", component: str = "", variable: str = "", mutability: str = "") -> bool:
+    """Whether a configuration value must never be stored, logged or shown in clear."""
+    if key:
+        return key.strip().casefold() in SECRET_KEYS_V16
+    return mutability == WRITE_ONLY or ((component or "").casefold(), (variable or "").casefold()) in SECRET_VARIABLES_V201
 
 
 def configuration_key_protected_reason(*, key: str) -> str:

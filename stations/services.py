@@ -13,6 +13,7 @@ from django.utils import timezone
 from locations.models import Location
 from networks.models import Network
 from stations import bounds
+from stations.configuration import configuration_value_is_secret
 from stations.models import (
     EVSE,
     ConfigurationKey,
@@ -418,7 +419,8 @@ def station_configuration_store(*, station: Station, keys: list[dict[str, Any]])
         ConfigurationKey(
             station=station,
             key=item["key"][:50],
-            value=item.get("value") or "",
+            # A secret the station discloses (AuthorizationKey) is not kept (stations.configuration).
+            value="" if configuration_value_is_secret(key=item["key"]) else item.get("value") or "",
             readonly=bool(item.get("readonly", False)),
         )
         for item in keys
@@ -459,7 +461,12 @@ def _device_model_rows(*, station: Station, item: dict[str, Any]) -> list[Device
         DeviceModelVariable(
             **common,
             attribute_type=attribute.get("type", "Actual"),
-            value=attribute.get("value", ""),
+            # A write-only value (a password) is not kept, should a station report one.
+            value=""
+            if configuration_value_is_secret(
+                component=common["component"], variable=common["variable"], mutability=attribute.get("mutability", "")
+            )
+            else attribute.get("value", ""),
             mutability=attribute.get("mutability", ""),
             persistent=attribute.get("persistent"),
             constant=attribute.get("constant"),

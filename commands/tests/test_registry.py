@@ -178,3 +178,27 @@ def test_the_action_endpoints_per_persona(operator_a, viewer_a, operator_b, acco
     assert client_for(operator_a).get("/api/charging_stations/CP-A-1/actions/security_password/").status_code == 404
     assert client_for(operator_a).post(reset, {"type": "Hard"}, format="json").status_code == 202
     assert Command.objects.get().requested_by == operator_a
+
+
+def test_the_console_menu_offers_registered_actions(test_action, operator_a, viewer_a, station_a):
+    from django.urls import reverse
+
+    from stations.models import StationState
+
+    Station.objects.filter(pk=station_a.pk).update(state=StationState.ONBOARDED, ocpp_version="2.0.1")
+    client = Client()
+    client.force_login(operator_a)
+    page = client.get(reverse("console:station-detail", args=["CP-A-1"])).content.decode()
+    assert 'data-open-dialog="dlg-action-set_test_price"' in page and 'name="price"' in page
+    assert 'data-open-dialog="dlg-action-clear_cache"' in page  # a core action without a dialog of its own
+    url = reverse("console:station-action", args=["CP-A-1", "set_test_price"])
+    bad = client.post(url, {"price": "-2"}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 400 and "price" in bad.json()["error"]
+    sent = client.post(url, {"price": "0.40"}, HTTP_ACCEPT="application/json")
+    assert sent.status_code == 201 and sent.json()["label"] == "Set test price"
+    assert Command.objects.get().parameters == {"price": "0.40"}
+    assert client.post(reverse("console:station-action", args=["CP-A-1", "update_firmware"])).status_code == 404
+    viewer = Client()
+    viewer.force_login(viewer_a)
+    assert "dlg-action-set_test_price" not in viewer.get(reverse("console:station-detail", args=["CP-A-1"])).content.decode()
+    assert viewer.post(url, {"price": "1"}).status_code == 403
