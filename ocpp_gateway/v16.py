@@ -121,7 +121,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
                 id_tag=kwargs.get("id_tag"),
                 transaction_data=transaction_data,
             ),
-            size=readings.sampled_value_count(transaction_data),
+            size=readings.parse_cost(transaction_data),
         )
         # The session's meter values queued before this stop are merged first (write_buffer).
         await write_buffer.flush()
@@ -140,7 +140,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
                 transaction_id=kwargs.get("transaction_id"),
                 meter_value=meter_value,
             ),
-            size=readings.sampled_value_count(meter_value),
+            size=readings.parse_cost(meter_value),
         )
         if report.readings or report.ignored:
             await write_buffer.add(report)

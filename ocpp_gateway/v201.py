@@ -122,7 +122,7 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
         # Bounded before anything computes on it (stations.bounds): out of range is a CALLERROR.
         report = await readings.off_loop_if_large(
             lambda: readings.transaction_event_report(payload=payload),
-            size=readings.sampled_value_count(payload.get("meterValue")),
+            size=readings.parse_cost(payload.get("meterValue")),
         )
         # The session must see this station's earlier meter values and statuses (write_buffer).
         await write_buffer.flush()
@@ -143,7 +143,7 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
                 transaction_id=None,
                 meter_value=meter_value,
             ),
-            size=readings.sampled_value_count(meter_value),
+            size=readings.parse_cost(meter_value),
         )
         if report.readings or report.ignored:
             await write_buffer.add(report)

@@ -88,17 +88,23 @@ def sampled_value_count(meter_value: Iterable[dict[str, Any]] | None) -> int:
     return sum(len(e.get("sampledValue") or e.get("sampled_value") or ()) for e in meter_value or ())
 
 
+def parse_cost(meter_value: Iterable[dict[str, Any]] | None) -> int:
+    """What parsing a meterValue list costs, in sampled values (stations.bounds.INLINE_PARSE_COST)."""
+    elements = list(meter_value or ())
+    return sampled_value_count(elements) + bounds.ELEMENT_COST * len(elements)
+
+
 T = TypeVar("T")
 
 
 async def off_loop_if_large(build: Callable[[], T], *, size: int) -> T:
     """Run a payload builder inline when the frame is small, on a worker thread when large.
 
-    Parsing costs ~2 us per sampled value: a frame of INLINE_SAMPLED_VALUES stays under a
-    millisecond on the event loop every station shares; a larger one (a station replaying its
-    offline queue) would stall the others, so it goes to a thread.
+    ``size`` is ``parse_cost``: a frame of INLINE_PARSE_COST stays under a millisecond on the event
+    loop every station shares; a larger one (a station replaying its offline queue) would stall the
+    others, so it goes to a thread.
     """
-    if size <= bounds.INLINE_SAMPLED_VALUES:
+    if size <= bounds.INLINE_PARSE_COST:
         return build()
     return await asyncio.to_thread(build)
 
