@@ -78,13 +78,18 @@ def transaction_stop_v16(*, station: Station, report: StopTransactionReport) -> 
     """1.6 StopTransaction: return idTagInfo.status when an idTag was sent, else None."""
     at = report.at
     status = id_token_authorize(station=station, id_token=report.id_tag) if report.id_tag else None
-    stop = Reading(timestamp=at, context="Transaction.End", energy_wh=report.meter_stop_wh)
     earliest = min([at, *(r.timestamp for r in report.readings)])
     notes = list(report.ignored)
     with transaction.atomic():
         session = v16_session(station=station, transaction_id=report.transaction_id, evse_id=None, at=earliest)
         if earliest < session.started_at and session.status == SessionStatus.INCOMPLETE:
             session.started_at = earliest
+        if at < session.started_at:
+            # A stop before its start: the start was dated by the platform's clock (the station's was
+            # wrong) and the station's clock is behind it. The stop reading is the session's last.
+            notes.append(f"timestamp {at.isoformat()} is before the transaction's start; the start time is used")
+            at = session.started_at
+        stop = Reading(timestamp=at, context="Transaction.End", energy_wh=report.meter_stop_wh)
         if session.ended_at is None:
             session.ended_at = at
             # 1.6 §6.49: reason may be omitted only when it is Local.
