@@ -17,7 +17,6 @@ from certificates.models import ConnectionSecurity, UpgradeRecord
 from commands import selectors as command_selectors
 from commands.models import Command
 from console import explanations
-from firmware.models import FirmwareUpdate
 from locations.models import Location
 from networks.models import Network
 from ocpp_gateway import actions as gateway_actions

@@ -1,12 +1,15 @@
 """Firmware updates end to end: a real daphne serving the admin/API, the OCPP endpoint and the
 download link; simulated stations (the `ocpp` library over websockets) that download the image over
-HTTP, check its size and SHA-256, report their progress and reboot with the new version.
+HTTP, check its size and SHA-256 (and a 2.0.1 update's signature), report their progress and reboot
+with the new version, whatever the image's format.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
+import os
 import secrets
 import urllib.error
 import urllib.request
@@ -14,9 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from simulator.firmware import simulated_firmware_image
+from certificates import pki
 from simulator import make_station
+from simulator.firmware import simulated_firmware_image
 from tests.servers import Platform, free_port, station_password, unique_identity, until
 
 pytestmark = pytest.mark.e2e
@@ -63,10 +69,10 @@ def redis_cluster(tmp_path_factory, redis_server) -> Iterator[Platform]:
         instance.stop()
 
 
-def upload(platform: Platform, *, image: bytes, version: str, filename: str) -> dict:
+def upload(platform: Platform, *, image: bytes, version: str, filename: str, **extra: str) -> dict:
     """POST /api/firmware/ as multipart, the way curl -F does."""
     boundary = secrets.token_hex(16)
-    fields = {"network": NETWORK, "version": version, "vendor": "Switch", "model": "SimCharger"}
+    fields = {"network": NETWORK, "version": version, "vendor": "Switch", "model": "SimCharger", **extra}
     body = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
         for name, value in fields.items()
@@ -190,3 +196,45 @@ async def test_an_update_through_the_celery_worker_and_redis(redis_cluster):
     # The answer and the first notification race through the consumer; both are on the timeline.
     assert statuses[0] == "Requested" and "Accepted" in statuses and statuses[-1] == "Installed"
     await redis_cluster.api.station_when(identity, lambda s: s["firmware_version"] == "4.0.0", what="new version")
+
+
+@pytest.mark.parametrize("ocpp_version", ["1.6", "2.0.1"])
+async def test_any_image_is_installed_and_its_version_read_from_its_name(platform, ocpp_version):
+    # A vendor's image, not the simulator's own format: a real station installs what it downloaded.
+    image = os.urandom(40_000)
+    firmware = upload(platform, image=image, version="5.1.0", filename="acme-ac22-5.1.0.bin")
+    station, identity, update, final, installed = await run_update(platform, ocpp_version, firmware_id=firmware["id"])
+    assert installed is True, getattr(station, "firmware_problem", None)
+    assert final["status"] == "Installed" and not final["failed"]
+    assert station.firmware_download.digest.hexdigest() == firmware["sha256"]
+    await platform.api.station_when(identity, lambda s: s["firmware_version"] == "5.1.0", what="the version in the name")
+
+
+def signed(image: bytes, *, signer_image: bytes | None = None) -> dict[str, str]:
+    """OCPP 2.0.1 FirmwareType.signature and signingCertificate: ECDSA P-256 over SHA-256 of the image."""
+    key = pki.generate_key("ec")
+    certificate = pki.build_ca(key=key, common_name="Firmware signing")
+    signature = key.sign(signer_image if signer_image is not None else image, ec.ECDSA(hashes.SHA256()))
+    return {"signature": base64.b64encode(signature).decode("ascii"), "signing_certificate": pki.cert_pem(certificate).decode("ascii")}
+
+
+async def test_a_signed_image_is_verified_before_it_is_installed(platform):
+    image = os.urandom(30_000)
+    firmware = upload(platform, image=image, version="6.0.0", filename="acme-6.0.0.bin", **signed(image))
+    station, identity, update, final, installed = await run_update(platform, "2.0.1", firmware_id=firmware["id"])
+    assert installed is True, getattr(station, "firmware_problem", None)
+    statuses = [event["status"] for event in final["timeline"]]
+    assert statuses.index("Downloaded") < statuses.index("SignatureVerified") < statuses.index("Installing")
+    assert final["status"] == "Installed"
+
+
+async def test_a_bad_signature_is_refused_with_its_reason(platform):
+    image = os.urandom(30_000)
+    firmware = upload(platform, image=image, version="6.6.6", filename="acme-6.6.6.bin", **signed(image, signer_image=b"other"))
+    station, identity, update, final, installed = await run_update(platform, "2.0.1", firmware_id=firmware["id"])
+    assert installed is False and station.firmware_problem == "the signature does not match the image"
+    # L01.FR.03/04: the status names the reason, and a security event carries it to the CSMS.
+    assert final["status"] == "InvalidSignature" and final["failed"] is True
+    assert platform.api.station(identity)["firmware_version"] == "1.0.0"
+    events = platform.admin().page(f"/console/stations/{identity}/maintenance/")
+    assert "InvalidFirmwareSignature" in events and "the signature does not match the image" in events

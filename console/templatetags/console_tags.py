@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django import template
 
-from console import selectors
+from firmware.selectors import firmware_update_progress
 
 register = template.Library()
 
 
 @register.filter
-def firmware_progress(update) -> int:
-    return selectors.firmware_progress(update)
+def firmware_progress(update) -> int | None:
+    return firmware_update_progress(update)
 
 
 @register.filter

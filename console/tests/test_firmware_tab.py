@@ -58,3 +58,18 @@ def test_a_viewer_sees_updates_but_cannot_start_one(client, viewer_a, station_a,
     assert client.get(url).context["form"] is None
     assert client.post(url, {"firmware": mine.pk}).status_code == 403
     assert not FirmwareUpdate.objects.exists()
+
+
+def test_a_failed_update_shows_no_full_progress_bar(client, operator_a, station_a, network_a):
+    onboard(station_a)
+    mine = image(network_a, "2.0.0")
+    login(client, operator_a)
+    url = reverse("console:station-firmware", args=["CP-A-1"])
+    assert client.post(url, {"firmware": mine.pk}).status_code == 302
+    update = FirmwareUpdate.objects.get()
+    for status in (FirmwareStatus.DOWNLOADING, "DownloadFailed"):
+        firmware_status_notification(station=station_a, status=status, request_id=update.request_id)
+    fragment = client.get(url + "?fragment=firmware_updates").content.decode()
+    # The row says it failed and stopped; a full bar would read as a finished update.
+    assert "DownloadFailed" in fragment and "stopped" in fragment
+    assert "100%" not in fragment and 'class="progress"' not in fragment
