@@ -139,7 +139,7 @@ async def test_profile_2_with_the_right_password_is_accepted(tls):
 async def test_profile_2_with_a_wrong_password_is_refused(tls):
     identity, _ = new_station(tls, security_profile=2)
     status = await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password="not-the-password-0001")
-    assert status == 403
+    assert status == 401
     assert "wrong password" in refusal_shown(tls, identity)
 
 
@@ -156,7 +156,7 @@ async def test_profile_3_with_another_stations_certificate_is_refused(tls):
     other, _ = new_station(tls, security_profile=3)
     cert, key = tls.station_certificate(other)
     context = client_context(tls.ca_pem, cert_pem=cert, key_pem=key)
-    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 403
+    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 401
     assert f"client certificate is for '{other}', not '{identity}'" in refusal_shown(tls, identity)
 
 
@@ -166,24 +166,24 @@ async def test_profile_3_with_a_certificate_from_another_ca_is_refused(tls):
     rogue_ca = pki.build_ca(key=rogue_key, common_name="Rogue Root")
     cert, key = tls.station_certificate(identity, ca_cert=rogue_ca, ca_key=rogue_key)
     context = client_context(tls.ca_pem, cert_pem=cert, key_pem=key)
-    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 403
+    assert await refused(tls.nginx.ocpp_url, identity, context=context, password=password) == 401
     assert "client certificate did not verify against the platform CA" in refusal_shown(tls, identity)
 
 
 async def test_profile_3_without_a_certificate_is_refused_even_with_the_password(tls):
     identity, password = new_station(tls, security_profile=3)
-    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password=password) == 403
+    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem), password=password) == 401
     assert (
         "downgrade refused: connected on security profile 2, the station requires at least 3"
         in refusal_shown(tls, identity)
     )
-    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem)) == 403
+    assert await refused(tls.nginx.ocpp_url, identity, context=client_context(tls.ca_pem)) == 401
     assert "no HTTP Basic credentials and no client certificate" in refusal_shown(tls, identity)
 
 
 async def test_a_profile_2_station_is_refused_on_plain_ws(tls):
     identity, password = new_station(tls, security_profile=2)
-    assert await refused(tls.platform.ocpp_url, identity, context=None, password=password) == 403
+    assert await refused(tls.platform.ocpp_url, identity, context=None, password=password) == 401
     assert (
         "downgrade refused: connected on security profile 1, the station requires at least 2"
         in refusal_shown(tls, identity)
@@ -210,7 +210,7 @@ async def test_forged_certificate_headers_on_plain_ws_count_for_nothing(tls):
             local_addr=("127.0.0.2", 0),
         ):
             pass
-    assert info.value.response.status_code == 403
+    assert info.value.response.status_code == 401
     assert "no HTTP Basic credentials and no client certificate" in refusal_shown(tls, identity)
 
 
