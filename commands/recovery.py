@@ -38,8 +38,9 @@ class CommandNotQueued(BrokerUnavailable):
         self.command_id = command_id
 
 
-def command_enqueue(*, command_id: int) -> None:
-    """Hand the command to a worker; when the broker is down, fail it at once and raise.
+def command_enqueue(*, command_id: int, raise_errors: bool = True) -> None:
+    """Hand the command to a worker; when the broker is down, fail it at once (and raise
+    CommandNotQueued unless ``raise_errors`` is off: for callers with nobody to answer).
 
     Called once the command's row is committed. Failing it (rather than leaving it "queued") means
     the operator learns now, and a broker that comes back later never sends a stale action.
@@ -53,6 +54,8 @@ def command_enqueue(*, command_id: int) -> None:
             command=command_id, status=CommandStatus.FAILED, error=QUEUE_DOWN_ERROR, from_statuses=(CommandStatus.QUEUED,)
         )
         logger.warning("command %s failed: task queue unreachable (%s)", command_id, exc)
+        if not raise_errors:
+            return
         raise CommandNotQueued(QUEUE_DOWN_ERROR, command_id=command_id) from exc
 
 
