@@ -13,11 +13,12 @@ import asyncio
 import contextlib
 import itertools
 import random
+import re
 import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,9 +59,9 @@ QUEUE_DOWN = "task queue (Redis) is unreachable"
 class FaultyCluster:
     """A platform on its own redis-server, with helpers to break it."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, env: dict[str, str] | None = None):
         self.redis = RedisServer(root / "redis").start()
-        self.platform = RedisPlatform.create(root / "platform", redis_url=self.redis.url(0), env=FAULT_ENV)
+        self.platform = RedisPlatform.create(root / "platform", redis_url=self.redis.url(0), env={**FAULT_ENV, **(env or {})})
         self.network = ""
         self._workers = itertools.count(1)
 
@@ -110,15 +111,26 @@ class FaultyCluster:
 
 
 @pytest.fixture
-def cluster(tmp_path) -> Iterator[FaultyCluster]:
-    instance = FaultyCluster(tmp_path)
-    try:
+def make_cluster(tmp_path) -> Iterator[Callable[..., FaultyCluster]]:
+    """`make_cluster(env={...})`: a cluster with two daphne nodes (no worker yet)."""
+    created: list[FaultyCluster] = []
+
+    def make(env: dict[str, str] | None = None) -> FaultyCluster:
+        instance = FaultyCluster(tmp_path / f"cluster{len(created)}", env)
+        created.append(instance)
         instance.platform.start_daphne()
         instance.platform.start_daphne()
         instance.network = instance.platform.api.ensure_network("Faults")["name"]
-        yield instance
-    finally:
+        return instance
+
+    yield make
+    for instance in created:
         instance.stop()
+
+
+@pytest.fixture
+def cluster(make_cluster) -> FaultyCluster:
+    return make_cluster()
 
 
 def post_action(api: Api, identity: str, action: str, **params) -> Response:
@@ -205,7 +217,9 @@ async def test_a_redis_restart_during_a_run_of_actions(cluster):
 # --- dead gateway nodes -----------------------------------------------------------------------
 
 
-async def test_a_killed_node_leaves_its_stations_offline_within_30_s(cluster):
+async def test_a_killed_node_leaves_its_stations_offline_within_30_s(make_cluster):
+    # The default presence TTL: the 30 s the operator is promised is measured as shipped.
+    cluster = make_cluster({"NODE_PRESENCE_TTL": ""})
     cluster.start_worker()
     api = Api(cluster.a.http_url, token=cluster.platform.token)
     on_b = [cluster.new_station("KB") for _ in range(3)]
@@ -225,7 +239,9 @@ async def test_a_killed_node_leaves_its_stations_offline_within_30_s(cluster):
         killed = time.monotonic()
         for identity, _ in on_b:
             await api.station_when(identity, lambda s: not s["connected"], timeout=30, what=f"{identity} shown offline")
-        assert time.monotonic() - killed < 30
+        detected = time.monotonic() - killed
+        print(f"node killed: its stations shown offline after {detected:.1f} s")
+        assert detected < 30
         # An action to one answers station_offline at once.
         started = time.monotonic()
         answer = post_action(api, on_b[0][0], "clear_cache")
@@ -401,3 +417,30 @@ async def test_200_actions_over_50_stations_survive_a_redis_restart_a_killed_wor
             assert (answers[i].status, c["status"]) == (201, "station_offline"), c
     assert marks.get("worker ready", 200) < 200 and marks.get("B offline", 200) < 200, marks
     print(f"fault run: {dict(outcome)} HTTP {dict(statuses)} marks {marks} in {elapsed:.1f} s")
+
+
+# --- the embedded setup: serve runs the beat schedule itself ------------------------------------
+
+STRANDED_SCRIPT = """
+from datetime import timedelta
+from django.utils import timezone
+from commands.models import Command
+from stations.models import Station
+station = Station.objects.get(identity={identity!r})
+# What a process killed between recording a command and sending it leaves behind.
+command = Command.objects.create(station=station, action="clear_cache", parameters={{}})
+Command.objects.filter(pk=command.pk).update(created_at=timezone.now() - timedelta(seconds=60))
+print("COMMAND", command.pk)
+"""
+
+
+async def test_the_embedded_setup_sweeps_stranded_commands_without_a_worker(make_platform):
+    """No Redis, no worker, no beat: `manage.py serve` runs the periodic tasks itself."""
+    platform = make_platform(env={"COMMANDS_SWEEP_SECONDS": "1", "COMMAND_QUEUE_TIMEOUT": "5"})
+    identity = unique_identity("EMB")
+    platform.api.create_station(identity=identity, password=station_password(), network=platform.api.ensure_network("E2E")["name"])
+    out = platform.manage("shell", "-c", STRANDED_SCRIPT.format(identity=identity)).stdout
+    command_id = int(re.search(r"COMMAND (\d+)", out).group(1))
+    done = await final(platform.api, command_id, timeout=20)
+    assert done["status"] == "failed"
+    assert "Not delivered within 5 s" in done["error"] and "sweeper" in done["error"]
