@@ -444,3 +444,22 @@ async def test_the_embedded_setup_sweeps_stranded_commands_without_a_worker(make
     done = await final(platform.api, command_id, timeout=20)
     assert done["status"] == "failed"
     assert "Not delivered within 5 s" in done["error"] and "sweeper" in done["error"]
+
+
+async def test_a_stalled_node_taken_for_dead_takes_its_stations_back(cluster):
+    """A node frozen past its TTL is swept like a dead one; once it runs again it says so."""
+    cluster.start_worker()
+    api = Api(cluster.b.http_url, token=cluster.platform.token)
+    identity, password = cluster.new_station("ST")
+    async with simulated_station("1.6", identity=identity, password=password, url=cluster.a.ocpp_url) as sim:
+        await api.station_when(identity, lambda s: s["connected"], what="online on A")
+        cluster.a.process.signal(signal.SIGSTOP)
+        try:
+            await api.station_when(identity, lambda s: not s["connected"], timeout=30, what="swept while A is frozen")
+        finally:
+            cluster.a.process.signal(signal.SIGCONT)
+        # The socket never closed: node A marks its station online again within a heartbeat or two.
+        await api.station_when(identity, lambda s: s["connected"], timeout=15, what="reclaimed by A")
+        done = await final(api, post_action(api, identity, "clear_cache").json()["id"])
+        assert done["status"] == "accepted"
+        await sim.wait_for_request("ClearCache")
