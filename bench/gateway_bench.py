@@ -545,6 +545,13 @@ def report(results: list[Result], args) -> None:
     if "platform" in by_name and "bare" in by_name and by_name["bare"].flat_calls_per_s:
         ratio = by_name["platform"].flat_calls_per_s / by_name["bare"].flat_calls_per_s
         print(f"throughput ratio platform / bare ocpp server: {ratio:.2f}")
+        # On a shared machine both servers may get less than a core: CPU per CALL is the steadier
+        # comparison (the ratio they would reach with the same CPU).
+        p, b = by_name["platform"], by_name["bare"]
+        p_cpu = p.flat_server_cpu / max(p.flat_calls_per_s, 1e-9) * 1000
+        b_cpu = b.flat_server_cpu / max(b.flat_calls_per_s, 1e-9) * 1000
+        print(f"server CPU per CALL: platform {p_cpu:.2f} ms, bare {b_cpu:.2f} ms (CPU ratio {b_cpu / max(p_cpu, 1e-9):.2f}); "
+              f"connect CPU per station: platform {p.connect_server_cpu_s / max(p.connected, 1) * 1000:.1f} ms, bare {b.connect_server_cpu_s / max(b.connected, 1) * 1000:.1f} ms")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (the machine is shared: other work skews every figure)")
     if "platform" in by_name:
         p = by_name["platform"]

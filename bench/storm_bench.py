@@ -166,17 +166,20 @@ async def storm_worker_main(identities: list[str], url: str, conn, client_timeou
     stations = [StormStation(identity, url, client_timeout) for identity in identities]
     gate = asyncio.Semaphore(concurrency)
 
+    give_up = time.monotonic() + 600
+
     async def first_connect(station: StormStation) -> None:
-        for _ in range(10):
+        # Patient: the first connect only sets the scene (a shed or timed-out attempt is retried).
+        while time.monotonic() < give_up:
             async with gate:
-                if await station.login_and_boot(180):
+                if await station.login_and_boot(60):
                     return
             await asyncio.sleep(random.uniform(1, 3))
 
     started = time.perf_counter()
     await asyncio.gather(*(first_connect(s) for s in stations))
     up = [s for s in stations if s.accepted_at]
-    conn.send({"connected": len(up), "seconds": time.perf_counter() - started})
+    conn.send({"connected": len(up), "seconds": time.perf_counter() - started, "outcomes": sum((s.outcomes for s in stations), Counter())})
     for s in stations:
         s.attempts, s.outcomes, s.accepted_at = 0, Counter(), 0.0
 
@@ -274,6 +277,7 @@ class StormResult:
     stations: int
     connected: int = 0
     first_connect_s: float = 0.0
+    first_outcomes: dict = field(default_factory=dict)
     restart_s: float = 0.0  # kill until the new server answered HTTP
     accepted: int = 0
     all_accepted_s: float = float("nan")  # kill until the last station was Accepted
@@ -294,7 +298,8 @@ class StormResult:
 
     def lines(self) -> list[str]:
         out = [
-            f"first connect: {self.connected}/{self.stations} booted in {self.first_connect_s:.1f} s",
+            f"first connect: {self.connected}/{self.stations} booted in {self.first_connect_s:.1f} s"
+            + (" (failed attempts: " + ", ".join(f"{k} {v}" for k, v in sorted(self.first_outcomes.items())) + ")" if self.first_outcomes else ""),
             f"restart: the new server answered {self.restart_s:.1f} s after the kill",
             f"storm: {self.accepted}/{self.connected} Accepted again; the last {self.all_accepted_s:.1f} s after the kill "
             f"(p50 {self.p50_accepted_s:.1f} s, p99 {self.p99_accepted_s:.1f} s); attempts per station mean {self.attempts_mean:.2f}, max {self.attempts_max}",
@@ -319,6 +324,7 @@ def run_storm(
         reports = swarm.gather(900)
         result.connected = sum(r["connected"] for r in reports)
         result.first_connect_s = max(r["seconds"] for r in reports)
+        result.first_outcomes = dict(sum((Counter(r["outcomes"]) for r in reports), Counter()))
         log(f"[storm] {result.connected} stations booted in {result.first_connect_s:.1f} s; killing the server (SIGKILL)")
         time.sleep(2)  # boot-time requests (GetConfiguration) settle
         killed_at = time.time()
