@@ -73,6 +73,7 @@ class StationActionListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
+        operation_id="charging_stations_actions_list",
         responses={200: {"type": "array", "items": {"type": "object"}}},
         description="The remote actions an operator can send to this station (those its OCPP version takes, "
         "every one while the version is not known yet), each with its parameter fields.",
@@ -95,7 +96,11 @@ class StationActionView(APIView):
             raise Http404(f"No action {action!r}: the platform sends it itself.")
         return remote_action
 
-    @extend_schema(responses={200: {"type": "object"}}, description="The action and its parameter fields.")
+    @extend_schema(
+        operation_id="charging_stations_actions_describe",
+        responses={200: {"type": "object"}},
+        description="The action and its parameter fields.",
+    )
     def get(self, request, identity: str, action: str):
         remote_action = self._action(action)
         station = _station_for(request, identity)

@@ -120,7 +120,7 @@ async def test_onboarding_a_station_until_it_shows_onboarded(console):
         await expect(page.locator("#wait-state")).to_contain_text("Waiting for")
 
         # A first attempt with a wrong password fails; the page says why.
-        with pytest.raises(Exception, match="403"):
+        with pytest.raises(Exception, match="401"):
             async with simulated_station("1.6", identity=identity, password="wrong-password-123456", url=console.platform.ocpp_url):
                 pass
         await expect(page.locator("#wait-error")).to_be_visible()
