@@ -33,6 +33,14 @@ class Network(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Days the OCPP message log of this network's stations is kept. Empty: the platform default.",
     )
+    # The read after an Accepted boot (1.6 GetConfiguration, 2.0.1 GetBaseReport FullInventory) fills
+    # the station page; a certification run (OCTT) counts it as an unexpected message, so it can be off.
+    read_configuration_after_boot = models.BooleanField(
+        "read the configuration after boot",
+        default=True,
+        help_text="After an Accepted BootNotification, read the station's configuration "
+        "(OCPP 1.6 GetConfiguration, 2.0.1 GetBaseReport FullInventory). Turn off for a certification run.",
+    )
 
     objects = NetworkQuerySet.as_manager()
 

@@ -4,7 +4,7 @@ import binascii
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 
 from locations.models import Location
@@ -183,6 +183,21 @@ class Station(models.Model):
         choices=SecurityProfile.choices,
         default=SecurityProfile.BASIC,
         help_text="The lowest security profile the station may connect with.",
+    )
+    # Registration status Pending (OCPP 1.6 §4.2, 2.0.1 B02): every BootNotification is answered
+    # Pending while this is on, so the operator can read and set the configuration before the
+    # station may send its own requests. Turned off, the next boot is Accepted.
+    boot_pending = models.BooleanField(
+        "answer Pending at the next boot",
+        default=False,
+        help_text="Answer BootNotification with Pending (registration not yet accepted) until this is turned off. "
+        "While Pending the platform may read and change the configuration and trigger messages.",
+    )
+    boot_pending_interval = models.PositiveIntegerField(
+        "Pending retry interval (s)",
+        default=60,
+        validators=[MaxValueValidator(86400)],
+        help_text="Seconds the station waits before it boots again while Pending (0: the station's own interval).",
     )
     connected = models.BooleanField(default=False)
     last_seen = models.DateTimeField(null=True, blank=True)
