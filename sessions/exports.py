@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import IO, Any
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
 from django.db.models import CharField, Func, IntegerField, Q, QuerySet
 from django.http import StreamingHttpResponse
+
+# The CSV-safety and streaming helpers every export shares (re-exported here for existing callers).
+from switchplatform.csvfiles import FORMULA_START, escape_cell, streaming_response  # noqa: F401
 
 # The file's columns, in order (documented in README.md), and the database values they come from.
 HEADER = [
@@ -39,28 +40,6 @@ HEADER = [
 # handed to the HTTP server or file.
 ROWS_PER_FETCH = 2000
 CHUNK_BYTES = 64 * 1024
-# A spreadsheet runs a cell starting with these as a formula (CSV injection, OWASP).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_FORMULA_FIRST = frozenset(FORMULA_START)
-_FORMULA_CHARS = frozenset("=+-@")
-
-
-def escape_cell(value: str | None) -> str:
-    """Text cells only: prefix a quote so a spreadsheet shows `=cmd()` instead of running it.
-
-    Spreadsheets skip leading whitespace before reading a formula (" =cmd()", "\xa0=cmd()"), so
-    any whitespace str.isspace() knows, the no-break space included, counts as not there.
-    """
-    if not value:
-        return ""
-    first = value[0]
-    if first in _FORMULA_FIRST:
-        return "'" + value
-    if first.isspace():
-        rest = value.lstrip()
-        if rest and rest[0] in _FORMULA_CHARS:
-            return "'" + value
-    return value
 
 
 class IsoUtc(Func):
@@ -221,28 +200,6 @@ def csv_chunks(
 def csv_write(queryset: QuerySet, out: IO[bytes], **kwargs) -> None:
     for chunk in csv_chunks(queryset, **kwargs):
         out.write(chunk)
-
-
-async def _pull_async(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    # thread_sensitive: every pull runs on the request's one sync thread, so the database cursor
-    # opened by the first pull is read by the same connection until the end.
-    pull = sync_to_async(next, thread_sensitive=True)
-    while True:
-        chunk = await pull(chunks, None)
-        if chunk is None:
-            return
-        yield chunk
-
-
-def streaming_response(request, chunks: Iterator[bytes], *, filename: str, content_type: str) -> StreamingHttpResponse:
-    """Stream chunks to the client. Under ASGI (daphne) hand Django an async iterator: given a sync
-    one, Django's ASGI handler would read it whole into a list before sending the first byte."""
-    django_request = getattr(request, "_request", request)
-    content = _pull_async(chunks) if isinstance(django_request, ASGIRequest) else chunks
-    response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def csv_response(request, queryset: QuerySet, *, filename: str) -> StreamingHttpResponse:

@@ -4,7 +4,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import renderers, serializers, status
+from rest_framework import generics, renderers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -14,6 +14,8 @@ from sessions.filters import FILTER_NAMES, SessionFilter, session_filter_params
 from sessions.models import Export, ExportStatus, IdToken, Session
 from sessions.serializers import ExportSerializer, IdTokenSerializer, MeterSampleSerializer, SessionSerializer
 from sessions.services import ExportScopeError, export_request
+from stations.models import Station
+from switchplatform.csvfiles import CsvFormatMixin
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -125,3 +127,32 @@ class IdTokenViewSet(NetworkScopedViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("network")
+
+
+class StationSessionListView(CsvFormatMixin, generics.ListAPIView):
+    """One station's sessions, newest first, with the session list's filters; `?format=csv` as for
+    /api/sessions/. Another network's station is a 404, like the station itself."""
+
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+
+    def get_station(self) -> Station:
+        station = Station.objects.for_user(self.request.user).filter(identity=self.kwargs["identity"]).first()
+        if station is None:
+            raise Http404("No such station.")
+        return station
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Session.objects.none()
+        station = self.get_station()
+        return Session.objects.for_user(self.request.user).filter(station=station).select_related(
+            "network", "location", "station"
+        )
+
+    def list(self, request, *args, **kwargs):
+        if self.wants_csv(request):
+            sessions = self.filter_queryset(self.get_queryset())
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+            return csv_response(request, sessions, filename=f"sessions-{self.kwargs['identity']}-{stamp}.csv")
+        return super().list(request, *args, **kwargs)

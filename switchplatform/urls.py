@@ -9,7 +9,8 @@ from firmware.views_api import FirmwareUpdateViewSet, FirmwareViewSet, StationUp
 from locations.views_api import LocationViewSet
 from networks.views import select_network
 from networks.views_api import NetworkViewSet
-from sessions.views_api import ExportViewSet, IdTokenViewSet, SessionViewSet
+from ocpp_gateway.views_api import MessageViewSet
+from sessions.views_api import ExportViewSet, IdTokenViewSet, SessionViewSet, StationSessionListView
 from stations.models import IDENTITY_PATTERN
 from stations.views_api import StationViewSet
 
@@ -24,6 +25,7 @@ router.register("id_tokens", IdTokenViewSet, basename="id-token")
 router.register("commands", CommandViewSet, basename="command")
 router.register("firmware", FirmwareViewSet, basename="firmware")
 router.register("firmware_updates", FirmwareUpdateViewSet, basename="firmwareupdate")
+router.register("messages", MessageViewSet, basename="message")
 
 urlpatterns = [
     # Operators land on the console's dashboard; the admin stays at /admin/.
@@ -40,6 +42,11 @@ urlpatterns = [
         rf"^api/charging_stations/(?P<identity>{IDENTITY_PATTERN})/actions/update_firmware/$",
         StationUpdateFirmwareView.as_view(),
         name="station-update-firmware",
+    ),
+    re_path(
+        rf"^api/charging_stations/(?P<identity>{IDENTITY_PATTERN})/sessions/$",
+        StationSessionListView.as_view(),
+        name="station-sessions",
     ),
     path("", include("firmware.urls")),
     path("api/", include("commands.urls")),

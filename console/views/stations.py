@@ -18,6 +18,7 @@ from firmware.forms import FirmwareUpdateForm
 from firmware.models import Firmware
 from networks.admin_mixins import can_write_somewhere
 from stations.models import SecurityProfile, Station, StationState
+from stations.exports import station_csv_response
 from stations.selectors import station_category
 from stations.services import station_connection_details, station_connection_url
 
@@ -39,10 +40,8 @@ def get_station(request: HttpRequest, identity: str) -> Station:
     return station
 
 
-@console_view
-def station_list(request: HttpRequest) -> HttpResponse:
-    network = request.current_network
-    filters = selectors.StationFilters(
+def _station_filters(request: HttpRequest) -> selectors.StationFilters:
+    return selectors.StationFilters(
         tab=StationState.PENDING if request.GET.get("tab") == "pending" else StationState.ONBOARDED,
         q=request.GET.get("q", ""),
         status=request.GET.get("status", ""),
@@ -50,6 +49,12 @@ def station_list(request: HttpRequest) -> HttpResponse:
         location=request.GET.get("location", ""),
     )
     qs = selectors.station_list(user=request.user, network=network, filters=filters)
+
+
+@console_view
+def station_list(request: HttpRequest) -> HttpResponse:
+    network = request.current_network
+    filters = _station_filters(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [
         {"station": s, "category": station_category(s), "equipment": selectors.station_equipment(s)}
@@ -75,6 +80,13 @@ def station_list(request: HttpRequest) -> HttpResponse:
 
 
 def _query_without(request: HttpRequest, *keys: str) -> str:
+@console_view
+def station_export(request: HttpRequest) -> HttpResponse:
+    """The station list as CSV, with the filters on screen (the same selector as the list)."""
+    stations = selectors.station_list(user=request.user, network=request.current_network, filters=_station_filters(request))
+    return station_csv_response(request, stations)
+
+
     query = request.GET.copy()
     for key in (*keys, "fragment"):
         query.pop(key, None)
