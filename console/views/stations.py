@@ -17,8 +17,8 @@ from firmware import services as firmware_services
 from firmware.forms import FirmwareUpdateForm
 from firmware.models import Firmware
 from networks.admin_mixins import can_write_somewhere
-from stations.models import SecurityProfile, Station, StationState
 from stations.exports import station_csv_response
+from stations.models import SecurityProfile, Station, StationState
 from stations.selectors import station_category
 from stations.services import station_connection_details, station_connection_url
 
@@ -48,13 +48,13 @@ def _station_filters(request: HttpRequest) -> selectors.StationFilters:
         vendor=request.GET.get("vendor", ""),
         location=request.GET.get("location", ""),
     )
-    qs = selectors.station_list(user=request.user, network=network, filters=filters)
 
 
 @console_view
 def station_list(request: HttpRequest) -> HttpResponse:
     network = request.current_network
     filters = _station_filters(request)
+    qs = selectors.station_list(user=request.user, network=network, filters=filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [
         {"station": s, "category": station_category(s), "equipment": selectors.station_equipment(s)}
@@ -79,7 +79,6 @@ def station_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _query_without(request: HttpRequest, *keys: str) -> str:
 @console_view
 def station_export(request: HttpRequest) -> HttpResponse:
     """The station list as CSV, with the filters on screen (the same selector as the list)."""
@@ -87,6 +86,7 @@ def station_export(request: HttpRequest) -> HttpResponse:
     return station_csv_response(request, stations)
 
 
+def _query_without(request: HttpRequest, *keys: str) -> str:
     query = request.GET.copy()
     for key in (*keys, "fragment"):
         query.pop(key, None)
