@@ -117,10 +117,27 @@ class AddStationForm(forms.Form):
         )
 
 
+class StationRegistrationForm(forms.Form):
+    """The station's registration switch (OCPP 1.6 §4.2, 2.0.1 B02): answer Pending until turned off."""
+
+    boot_pending = forms.BooleanField(
+        required=False, label="Answer Pending at the next boot",
+        help_text=Station._meta.get_field("boot_pending").help_text,
+    )
+    boot_pending_interval = forms.IntegerField(
+        min_value=0, max_value=86400, label="Retry interval (s)",
+        help_text=Station._meta.get_field("boot_pending_interval").help_text,
+    )
+    trigger_boot = forms.BooleanField(
+        required=False, label="Ask the station to boot now",
+        help_text="Send TriggerMessage BootNotification, so the new answer applies without waiting for the interval.",
+    )
+
+
 class NetworkForm(forms.ModelForm):
     class Meta:
         model = Network
-        fields = ["name", "description", "message_retention_days"]
+        fields = ["name", "description", "message_retention_days", "read_configuration_after_boot"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/", stations.station_detail, name="station-detail"),
     path(f"stations/{IDENTITY}/status.json", stations.station_status, name="station-status"),
     path(f"stations/{IDENTITY}/maintenance/", stations.station_maintenance, name="station-maintenance"),
+    path(f"stations/{IDENTITY}/registration/", stations.station_registration, name="station-registration"),
     path(f"stations/{IDENTITY}/messages/", stations.station_messages, name="station-messages"),
     path(f"stations/{IDENTITY}/sessions/", stations.station_sessions, name="station-sessions"),
     path(f"stations/{IDENTITY}/firmware/", stations.station_firmware, name="station-firmware"),

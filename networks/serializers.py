@@ -18,5 +18,5 @@ class NetworkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Network
-        fields = ["id", "name", "description", "message_retention_days", "created_at", "memberships"]
+        fields = ["id", "name", "description", "message_retention_days", "read_configuration_after_boot", "created_at", "memberships"]
         read_only_fields = ["created_at"]

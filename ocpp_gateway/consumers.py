@@ -157,6 +157,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     station_id: int | None = None
     ocpp_version: str = ""
     identity: str = ""
+    # The RegistrationStatus the last BootNotification on this connection was answered with.
+    registration_status: str | None = None
     # The log ticket of the CALL being handled: its answer waits for it (message_log, group commit).
     _answer_after = None
     _rate: FrameRate | None = None
@@ -348,9 +350,22 @@ class OcppConsumer(AsyncWebsocketConsumer):
             # disconnect will not clear the flag: station_disconnected checks the channel).
             await self._channel_send(previous, {"type": "ocpp.close", "code": CLOSE_REPLACED})
 
+    def boot_answered(self, status: str) -> None:
+        self.registration_status = status
+
     def is_accepted(self) -> bool:
-        """BootNotification answered Accepted (now or on an earlier connection)."""
+        """BootNotification answered Accepted: on this connection if it booted, else on an earlier one.
+
+        A station answered Pending or Rejected here is not accepted until a later boot says so,
+        whatever its state from earlier connections (2.0.1 B02.FR.09, B03.FR.07).
+        """
+        if self.registration_status is not None:
+            return self.registration_status == "Accepted"
         return self.station is not None and self.station.state == StationState.ONBOARDED
+
+    def is_pending(self) -> bool:
+        """This connection's last BootNotification was answered Pending."""
+        return self.registration_status == "Pending"
 
     async def _note_too_big(self, detail: str) -> None:
         await database_sync_to_async(station_connection_refused)(

@@ -72,6 +72,9 @@ async def _call(consumer, command: Command) -> str | None:
         request = build_request(command, version=consumer.ocpp_version)
     except ValueError as exc:
         return await record_error(status=CommandStatus.FAILED, error=str(exc))
+    refusal = _refused_while_not_accepted(consumer, type(request).__name__)
+    if refusal:
+        return await record_error(status=CommandStatus.FAILED, error=refusal)
     timeout = settings.OCPP_CALL_TIMEOUT
     try:
         # call() holds the library's one-outstanding-CALL lock (OCPP-J §4.1.1), so the timeout
@@ -98,6 +101,29 @@ async def _call(consumer, command: Command) -> str | None:
         return await record_error(status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
     return await database_sync_to_async(command_answer_record)(command=command, answer=answer)
+
+
+# What the CSMS may send a station whose registration is Pending: read and change its configuration
+# and trigger messages (OCPP 1.6 §4.2 "retrieve information or change its configuration"; 2.0.1
+# B02.FR.01 with B05–B08, and TriggerMessage as TC_B_31 does). A remote start is not among them.
+ALLOWED_WHILE_PENDING = {
+    OcppVersion.V16: frozenset({"GetConfiguration", "ChangeConfiguration", "TriggerMessage", "ExtendedTriggerMessage"}),
+    OcppVersion.V201: frozenset({"GetVariables", "SetVariables", "GetBaseReport", "GetReport", "TriggerMessage"}),
+}
+
+
+def _refused_while_not_accepted(consumer, ocpp_action: str) -> str:
+    """Why ``ocpp_action`` may not be sent now ("" if it may): only while this connection is Pending."""
+    is_pending = getattr(consumer, "is_pending", None)
+    if is_pending is None or not is_pending():
+        return ""
+    allowed = ALLOWED_WHILE_PENDING.get(consumer.ocpp_version, frozenset())
+    if ocpp_action in allowed:
+        return ""
+    return (
+        f"The station's registration is Pending: until it is accepted the platform sends it only "
+        f"{', '.join(sorted(allowed))}, not {ocpp_action}."
+    )
 
 
 def _raised_by_schema_check(exc: BaseException) -> bool:

@@ -5,7 +5,6 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
@@ -31,10 +30,12 @@ logger = logging.getLogger(__name__)
 
 
 # CertificateHandlers16: SignCertificate / CertificateSigned (certificates app).
+    read_configuration_after_boot = True
+
 class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str, **kwargs):
-        status = await database_sync_to_async(station_boot)(
+        answer = await database_sync_to_async(station_boot)(
             station=self.consumer.station,
             ocpp_version="1.6",
             vendor=charge_point_vendor,
@@ -42,14 +43,15 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
             serial_number=kwargs.get("charge_point_serial_number") or kwargs.get("charge_box_serial_number") or "",
             firmware_version=kwargs.get("firmware_version") or "",
         )
-        # Accepted: the heartbeat interval; Rejected: the minimum wait before the next boot (1.6 §6.5).
-        return call_result.BootNotification(
-            current_time=now_iso(), interval=settings.OCPP_HEARTBEAT_INTERVAL, status=status
-        )
+        self.consumer.boot_answered(answer.status)
+        self.read_configuration_after_boot = answer.read_configuration
+        # Accepted: the heartbeat interval; Pending/Rejected: the minimum wait before the next boot (1.6 §4.2).
+        return call_result.BootNotification(current_time=now_iso(), interval=answer.interval, status=answer.status)
 
     @after(Action.boot_notification)
     def after_boot_notification(self, **kwargs) -> None:
-        if self.consumer.is_accepted():
+        # The network may turn this read off (a certification run counts it as unexpected).
+        if self.consumer.is_accepted() and self.read_configuration_after_boot:
             self.start_task(self.read_configuration())
 
     async def read_configuration(self) -> None:

@@ -6,7 +6,6 @@ import logging
 import random
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call, call_result
@@ -33,11 +32,12 @@ logger = logging.getLogger(__name__)
 
 # CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
 class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
+    read_configuration_after_boot = True
     base_report_request_id: int | None = None
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station: dict, reason: str, **kwargs):
-        status = await database_sync_to_async(station_boot)(
+        answer = await database_sync_to_async(station_boot)(
             station=self.consumer.station,
             ocpp_version="2.0.1",
             vendor=charging_station["vendor_name"],
@@ -45,13 +45,14 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
             serial_number=charging_station.get("serial_number") or "",
             firmware_version=charging_station.get("firmware_version") or "",
         )
-        return call_result.BootNotification(
-            current_time=now_iso(), interval=settings.OCPP_HEARTBEAT_INTERVAL, status=status
-        )
+        self.consumer.boot_answered(answer.status)
+        self.read_configuration_after_boot = answer.read_configuration
+        return call_result.BootNotification(current_time=now_iso(), interval=answer.interval, status=answer.status)
 
     @after(Action.boot_notification)
     def after_boot_notification(self, **kwargs) -> None:
-        if self.consumer.is_accepted():
+        # The network may turn this read off (a certification run counts it as unexpected).
+        if self.consumer.is_accepted() and self.read_configuration_after_boot:
             self.start_task(self.read_device_model())
 
     async def read_device_model(self) -> None:

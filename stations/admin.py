@@ -88,7 +88,7 @@ class StationAdmin(NetworkScopedAdmin):
             return [(None, {"fields": main})]
         return [
             (None, {"fields": [*main, "connection_url"]}),
-            ("OCPP", {"fields": ["state", "ocpp_version", "security_profile", "security"]}),
+            ("OCPP", {"fields": ["state", "ocpp_version", "security_profile", "security", "boot_pending", "boot_pending_interval"]}),
             ("Station", {"fields": ["vendor", "model", "serial_number", "firmware_version"]}),
             ("Connection", {"fields": ["connected", "last_seen", "last_connection_error", "last_connection_error_at", "message_log"]}),
         ]

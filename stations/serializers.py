@@ -83,6 +83,8 @@ class StationSerializer(serializers.ModelSerializer):
             "state",
             "ocpp_version",
             "security_profile",
+            "boot_pending",
+            "boot_pending_interval",
             *STATION_REPORTED_FIELDS,
             "created_at",
             "evses",

@@ -202,6 +202,18 @@ def station_connection_refused(*, station: Station, reason: str, at: datetime) -
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BootAnswer:
+    """What the gateway answers a BootNotification with, and what it does next."""
+
+    status: str  # RegistrationStatus: Accepted, Pending or Rejected
+    # Accepted: the heartbeat interval; Pending/Rejected: the least wait before the next boot
+    # (1.6 §4.2, 2.0.1 B02.FR.06 / B03.FR.02).
+    interval: int
+    # The network's setting: read the configuration once the station is Accepted.
+    read_configuration: bool
+
+
 def station_boot(
     *,
     station: Station,
@@ -210,20 +222,52 @@ def station_boot(
     model: str,
     serial_number: str = "",
     firmware_version: str = "",
-) -> str:
-    """BootNotification: record what the station says it is; return the RegistrationStatus.
+) -> BootAnswer:
+    """BootNotification: record what the station says it is; return the answer.
 
-    A pending station is onboarded by booting; a station an operator rejected stays rejected.
+    A pending station is onboarded by its first Accepted boot; a station an operator rejected stays
+    rejected. While the operator's "answer Pending" switch is on, every boot is answered Pending
+    (registration not accepted yet) and the station's state is left as it was.
     """
+    # The switch and the network setting may have changed since the station connected.
+    boot_pending, pending_interval, read_configuration = (
+        Station.objects.filter(pk=station.pk)
+        .values_list("boot_pending", "boot_pending_interval", "network__read_configuration_after_boot")
+        .get()
+    )
+    station.boot_pending, station.boot_pending_interval = boot_pending, pending_interval
     station.vendor = vendor[:50]
     station.model = model[:50]
     station.serial_number = (serial_number or "")[:50]
     station.firmware_version = (firmware_version or "")[:50]
     station.ocpp_version = ocpp_version
-    if station.state == StationState.PENDING:
-        station.state = StationState.ONBOARDED
+    if station.state == StationState.REJECTED:
+        status, interval = "Rejected", settings.OCPP_HEARTBEAT_INTERVAL
+    elif boot_pending:
+        status, interval = "Pending", pending_interval
+    else:
+        status, interval = "Accepted", settings.OCPP_HEARTBEAT_INTERVAL
+        if station.state == StationState.PENDING:
+            station.state = StationState.ONBOARDED
     station.save(update_fields=["vendor", "model", "serial_number", "firmware_version", "ocpp_version", "state"])
-    return "Rejected" if station.state == StationState.REJECTED else "Accepted"
+    return BootAnswer(status=status, interval=interval, read_configuration=read_configuration)
+
+
+def station_registration_set(*, station: Station, boot_pending: bool, interval: int | None = None) -> Station:
+    """The operator's "answer Pending at the next boot" switch and its retry interval.
+
+    Turned off, the station's next BootNotification is answered Accepted: it comes after the
+    interval the station was given, or at once when the operator triggers one (TriggerMessage
+    BootNotification, 2.0.1 TC_B_31).
+    """
+    station.boot_pending = boot_pending
+    fields = ["boot_pending"]
+    if interval is not None:
+        station.boot_pending_interval = interval
+        fields.append("boot_pending_interval")
+    station.clean_fields(exclude=[f.name for f in Station._meta.fields if f.name not in fields])
+    station.save(update_fields=fields)
+    return station
 
 
 def station_status_notify(

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from console import selectors
 from console.action_menu import menu_actions
-from console.forms import AddStationForm
+from commands import services as command_services
+from console.forms import AddStationForm, StationRegistrationForm
 from console.views.base import console_view, render_page, require_write
 from firmware import selectors as firmware_selectors
 from firmware import services as firmware_services
@@ -20,7 +21,7 @@ from networks.admin_mixins import can_write_somewhere
 from stations.exports import station_csv_response
 from stations.models import SecurityProfile, Station, StationState
 from stations.selectors import station_category
-from stations.services import station_connection_details, station_connection_url
+from stations.services import station_connection_details, station_connection_url, station_registration_set
 
 #: The station page's tabs: (slug, label).
 STATION_TABS = [
@@ -183,6 +184,39 @@ def station_detail(request: HttpRequest, identity: str) -> HttpResponse:
         fragments=("station_equipment", "security_upgrades"),
     )
 
+
+
+@console_view
+def station_registration(request: HttpRequest, identity: str) -> HttpResponse:
+    """The "answer Pending at the next boot" switch; optionally a TriggerMessage BootNotification."""
+    station = get_station(request, identity)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
+    require_write(selectors.station_is_writable(user=request.user, station=station))
+    form = StationRegistrationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
+    data = form.cleaned_data
+    try:
+        station_registration_set(station=station, boot_pending=data["boot_pending"], interval=data["boot_pending_interval"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
+    answer = "Pending" if data["boot_pending"] else "Accepted"
+    messages.info(request, f"The next BootNotification is answered {answer}.")
+    if data["trigger_boot"]:
+        try:
+            command = command_services.command_request(
+                station=station, action="trigger_message", parameters={"requested_message": "BootNotification"},
+                requested_by=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.info(request, f"{command.get_action_display()} BootNotification: {command.get_status_display()}")
+            return HttpResponseRedirect(reverse("console:station-commands", args=[station.identity]))
+    return HttpResponseRedirect(reverse("console:station-detail", args=[station.identity]))
 
 
 @console_view
