@@ -20,6 +20,7 @@ import inspect
 import json
 import logging
 import re
+import sys
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -284,6 +285,36 @@ _TRIGGER_TO_ACTION = {
 }
 
 
+class RefusalLog(logging.LoggerAdapter):
+    """The `ocpp` library's logger for the gateway's ChargePoints.
+
+    The library logs every exception a handler raises with ``logger.exception`` (an ERROR and a
+    traceback), including the OCPPErrors our handlers raise on purpose to refuse a frame (a bound,
+    an unknown transaction): one hostile station would fill the log with tracebacks of refusals it
+    already got as CALLERRORs. A refusal becomes one WARNING line of ours (the CALLERROR's code,
+    the action and the cause, never the payload); any other exception (a fault of the platform)
+    keeps the library's ERROR and traceback.
+    """
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1] if kwargs.get("exc_info") is True else None
+        if isinstance(error, OCPPError):
+            frame = args[0] if args and isinstance(args[0], Call) else None
+            logger.warning(
+                "%s: %s %s answered %s: %s",
+                self.extra["identity"],
+                frame.action if frame else "frame",
+                frame.unique_id if frame else "",
+                error.code,
+                str(error.description)[:200],
+            )
+            return
+        super().log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return msg, kwargs
+
+
 class Connection:
     """What the `ocpp` library expects as its connection (``recv()``/``send()``), over the consumer.
 
@@ -317,7 +348,12 @@ class GatewayChargePoint:
                     func.__signature__ = inspect.signature(func)
 
     def __init__(self, identity: str, consumer: OcppConsumer, *, response_timeout: int) -> None:
-        super().__init__(identity, Connection(consumer), response_timeout=response_timeout)
+        super().__init__(
+            identity,
+            Connection(consumer),
+            response_timeout=response_timeout,
+            logger=RefusalLog(logging.getLogger("ocpp"), {"identity": identity}),
+        )
         self.consumer = consumer
         # The CALL being handled: handlers read the payload as the station sent it (camelCase)
         # for services that store it.
