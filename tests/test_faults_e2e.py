@@ -441,7 +441,7 @@ async def test_the_embedded_setup_sweeps_stranded_commands_without_a_worker(make
     platform.api.create_station(identity=identity, password=station_password(), network=platform.api.ensure_network("E2E")["name"])
     out = platform.manage("shell", "-c", STRANDED_SCRIPT.format(identity=identity)).stdout
     command_id = int(re.search(r"COMMAND (\d+)", out).group(1))
-    done = await final(platform.api, command_id, timeout=20)
+    done = await final(platform.api, command_id, timeout=60)
     assert done["status"] == "failed"
     assert "Not delivered within 5 s" in done["error"] and "sweeper" in done["error"]
 
