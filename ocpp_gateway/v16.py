@@ -8,7 +8,6 @@ from channels.db import database_sync_to_async
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
-from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action
 
 from certificates.gateway import CertificateHandlers16
@@ -93,7 +92,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str, **kwargs):
         status = await database_sync_to_async(sessions.id_token_authorize)(station=self.consumer.station, id_token=id_tag)
-        return call_result.Authorize(id_tag_info=IdTagInfo(status=status))
+        return call_result.Authorize(id_tag_info=sessions.id_tag_info_v16(status))
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **kwargs):
@@ -109,7 +108,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
         transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
             station=self.consumer.station, report=report
         )
-        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=IdTagInfo(status=status))
+        return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=sessions.id_tag_info_v16(status))
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int, **kwargs):
@@ -128,7 +127,7 @@ class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
         # The session's meter values queued before this stop are merged first (write_buffer).
         await write_buffer.flush()
         status = await database_sync_to_async(sessions.transaction_stop_v16)(station=self.consumer.station, report=report)
-        return call_result.StopTransaction(id_tag_info=IdTagInfo(status=status) if status else None)
+        return call_result.StopTransaction(id_tag_info=sessions.id_tag_info_v16(status) if status else None)
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, **kwargs):

@@ -9,7 +9,6 @@ from channels.db import database_sync_to_async
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call, call_result
-from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import Action
 
 from certificates.gateway import CertificateHandlers201
@@ -115,7 +114,7 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
         status = await database_sync_to_async(sessions.id_token_authorize)(
             station=self.consumer.station, id_token=id_token["id_token"], token_type=id_token["type"]
         )
-        return call_result.Authorize(id_token_info=IdTokenInfoType(status=status))
+        return call_result.Authorize(id_token_info=sessions.id_token_info_v201(status))
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, **kwargs):
@@ -130,7 +129,7 @@ class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
         status = await database_sync_to_async(sessions.transaction_event_v201)(
             station=self.consumer.station, report=report
         )
-        return call_result.TransactionEvent(id_token_info=IdTokenInfoType(status=status) if status else None)
+        return call_result.TransactionEvent(id_token_info=sessions.id_token_info_v201(status) if status else None)
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id: int, **kwargs):

@@ -1,5 +1,6 @@
-"""Remote start and stop (OCPP 1.6 §5.11/§5.12 RemoteStart/StopTransaction, 2.0.1 F01/F03), registered
-with ``commands.registry`` from ``ChargingSessionsConfig.ready()``."""
+"""Remote start and stop (OCPP 1.6 §5.11/§5.12 RemoteStart/StopTransaction, 2.0.1 F01/F03) and the
+local authorization list (1.6 §5.15/§5.10 SendLocalList/GetLocalListVersion, 2.0.1 D01/D02),
+registered with ``commands.registry`` from ``ChargingSessionsConfig.ready()``."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +11,7 @@ from ocpp.v201 import call as call201
 
 from commands import registry
 from commands.forms import V16, V201, ActionForm, choices
+from sessions.services import local_list
 
 ID_TOKEN_TYPES = ["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"]
 
@@ -78,7 +80,147 @@ def _stop_v201(command):
     return call201.RequestStopTransaction(transaction_id=str(command.parameters["transaction_id"]))
 
 
+# --- Local authorization list ------------------------------------------------------------------
+
+
+class SendLocalListForm(ActionForm):
+    update_type = forms.ChoiceField(
+        choices=choices([local_list.FULL, local_list.DIFFERENTIAL]),
+        initial=local_list.FULL,
+        label="update type",
+        help_text="Full replaces the station's list with the network's allow-list; Differential sends the changes "
+        "since the version the station holds.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.update = None
+        if cleaned.get("update_type"):
+            try:
+                # Built here, where the database is at hand: the builder runs on the gateway's loop.
+                self.update = local_list.local_list_update(station=self.station, update_type=cleaned["update_type"])
+            except local_list.LocalListRefused as exc:
+                self.add_error("update_type", str(exc))
+        return cleaned
+
+    def parameters(self) -> dict[str, Any]:
+        return self.update.as_parameters()
+
+
+def _entry_v16(entry: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id_tag": entry["id_token"]}
+    if "status" in entry:  # absent: remove the token (Differential)
+        info: dict[str, Any] = {"status": entry["status"]}
+        if entry.get("expires_at"):
+            info["expiry_date"] = entry["expires_at"]
+        if entry.get("group") and len(entry["group"]) <= local_list.V16_ID_TAG_LENGTH:
+            info["parent_id_tag"] = entry["group"]
+        item["id_tag_info"] = info
+    return item
+
+
+def _entry_v201(entry: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id_token": {"id_token": entry["id_token"], "type": entry["type"]}}
+    if "status" in entry:  # absent: remove the token (D01.FR.17)
+        info: dict[str, Any] = {"status": entry["status"]}
+        if entry.get("expires_at"):
+            info["cache_expiry_date_time"] = entry["expires_at"]
+        if entry.get("group"):
+            info["group_id_token"] = {"id_token": entry["group"], "type": entry.get("group_type") or "Central"}
+        item["id_token_info"] = info
+    return item
+
+
+def _send_list_v16(command):
+    p = command.parameters
+    return call16.SendLocalList(
+        list_version=p["version"], update_type=p["update_type"], local_authorization_list=[_entry_v16(e) for e in p["entries"]]
+    )
+
+
+def _send_list_v201(command):
+    p = command.parameters
+    return call201.SendLocalList(
+        version_number=p["version"],
+        update_type=p["update_type"],
+        # The schema wants at least one item: an empty Full list (clear the station's) omits it.
+        local_authorization_list=[_entry_v201(e) for e in p["entries"]] or None,
+    )
+
+
+def _send_list_finished(command) -> None:
+    if not command.result:
+        return  # timed out, offline, failed: the station's list is as it was
+    p = command.parameters
+    local_list.station_local_list_sent(station=command.station, version=p["version"], result=command.result)
+    if command.result == "Accepted" and p.get("next"):
+        # The next part of a list longer than one message: sent once this one is in.
+        from commands.services import command_create
+
+        following, *rest = p["next"]
+        command_create(
+            station=command.station,
+            action="send_local_list",
+            parameters={**following, "next": rest},
+            requested_by=command.requested_by,
+        )
+
+
+class GetLocalListVersionForm(ActionForm):
+    pass
+
+
+def _list_version(answer: dict[str, Any]) -> int | None:
+    value = answer.get("listVersion", answer.get("versionNumber")) if isinstance(answer, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def _list_version_word(answer: dict[str, Any]) -> str:
+    version = _list_version(answer)
+    if version is None:
+        return ""
+    # 1.6 §6.29: -1 means the station has no local list support.
+    return "NotSupported" if version < 0 else f"Version {version}"
+
+
+class _VersionWords(frozenset):
+    """GetLocalListVersion has no status: every version the station reports is an accepted answer."""
+
+    def __contains__(self, word: object) -> bool:
+        return str(word).startswith("Version ")
+
+
+def _list_version_finished(command) -> None:
+    version = _list_version(command.answer or {})
+    if version is not None:
+        local_list.station_local_list_reported(station=command.station, version=version)
+
+
 def register() -> None:
+    registry.register(
+        registry.RemoteAction(
+            name="send_local_list",
+            label="Send local list",
+            description="Send the network's allow-list as the station's local authorization list, in full or the changes "
+            "since the version it holds (1.6 SendLocalList, 2.0.1 SendLocalList).",
+            form=SendLocalListForm,
+            build={V16: _send_list_v16, V201: _send_list_v201},
+            accepting=frozenset({"Accepted"}),
+            on_final=_send_list_finished,
+        )
+    )
+    registry.register(
+        registry.RemoteAction(
+            name="get_local_list_version",
+            label="Get local list version",
+            description="Ask which local authorization list version the station holds (0: none).",
+            form=GetLocalListVersionForm,
+            build={V16: lambda command: call16.GetLocalListVersion(), V201: lambda command: call201.GetLocalListVersion()},
+            result=_list_version_word,
+            accepting=_VersionWords(),
+            on_final=_list_version_finished,
+        )
+    )
     registry.register(
         registry.RemoteAction(
             name="remote_start",

@@ -146,6 +146,41 @@ class IdTokenQuerySet(NetworkScopedQuerySet):
     network_field = "network_id"
 
 
+# 2.0.1 IdTokenEnumType. 1.6 idTags have no type: the type is what 2.0.1 local lists carry.
+ID_TOKEN_TYPES = ["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress", "NoAuthorization"]
+
+
+class IdTokenGroup(models.Model):
+    """A group of a network's id tokens: 2.0.1 idTokenInfo.groupIdToken, 1.6 idTagInfo.parentIdTag.
+
+    A station lets a token stop a transaction another token of the same group started (2.0.1 C09,
+    1.6 §3.5.1 parent id). A master pass group is the one a station's AuthCtrlr.MasterPassGroupId
+    names (2.0.1 C16): its tokens may stop any transaction but never start one.
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="id_token_groups")
+    token = models.CharField(
+        "group id token", max_length=36, help_text="Sent as groupIdToken (2.0.1) and parentIdTag (1.6, at most 20 characters)."
+    )
+    token_type = models.CharField("group id token type", max_length=20, choices=[(t, t) for t in ID_TOKEN_TYPES], default="Central")
+    master_pass = models.BooleanField(
+        default=False,
+        help_text="MasterPassGroupId: the group's tokens may stop any transaction but are refused when they start one.",
+    )
+    label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IdTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["network", "token"]
+        verbose_name = "id token group"
+        constraints = [models.UniqueConstraint(Lower("token"), "network", name="unique_id_token_group_per_network")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class IdToken(models.Model):
     """An entry of a network's allow-list.
 
@@ -162,6 +197,17 @@ class IdToken(models.Model):
     )
     expires_at = models.DateTimeField(null=True, blank=True, help_text="After this the token answers Expired.")
     label = models.CharField(max_length=200, blank=True, help_text="Whose card this is.")
+    token_type = models.CharField(
+        "token type",
+        max_length=20,
+        choices=[(t, t) for t in ID_TOKEN_TYPES],
+        default="ISO14443",
+        help_text="The 2.0.1 IdTokenEnumType local authorization lists carry; authorization matches the token alone.",
+    )
+    group = models.ForeignKey(
+        IdTokenGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="id_tokens",
+        help_text="Tokens of one group may stop each other's transactions.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IdTokenQuerySet.as_manager()
@@ -176,6 +222,56 @@ class IdToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class LocalListVersion(models.Model):
+    """One version of a network's local authorization list: the allow-list as it stood, frozen.
+
+    A version is made when a list is sent and the allow-list changed since the latest one
+    (sessions.services.local_list). Keeping each version's entries is what lets a Differential
+    update be built from the version a station holds (1.6 §5.15, 2.0.1 D01).
+    """
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="local_list_versions")
+    version = models.PositiveIntegerField(help_text="1.6 listVersion / 2.0.1 versionNumber; 0 means no list, so it starts at 1.")
+    # [{"id_token", "type", "status", "expires_at", "group", "group_type"}], ordered by lower(id_token).
+    entries = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IdTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["network", "-version"]
+        verbose_name = "local list version"
+        constraints = [models.UniqueConstraint(fields=["network", "version"], name="unique_local_list_version_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.network} v{self.version}"
+
+
+class StationLocalListQuerySet(NetworkScopedQuerySet):
+    network_field = "station__network_id"
+
+
+class StationLocalList(models.Model):
+    """The local authorization list a station holds, as far as the platform knows it."""
+
+    station = models.OneToOneField(Station, on_delete=models.CASCADE, related_name="local_list", primary_key=True)
+    # The version the station confirmed: its answer to GetLocalListVersion, or the version of the
+    # last SendLocalList it accepted. Null: never asked. 0: no list. 1.6 -1: not supported.
+    version = models.IntegerField(null=True, blank=True)
+    # The station answered SendLocalList NotSupported or 1.6 GetLocalListVersion -1.
+    supported = models.BooleanField(null=True, blank=True)
+    last_result = models.CharField(max_length=50, blank=True, help_text="The station's word on the latest SendLocalList.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StationLocalListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "station local list"
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: v{self.version}"
 
 
 class ExportStatus(models.TextChoices):

@@ -12,7 +12,7 @@ The names below are the ones the rest of the platform calls.
 from __future__ import annotations
 
 from sessions.readings import MeterReport, Reading
-from sessions.services.authorization import id_token_authorize
+from sessions.services.authorization import TokenAuthorization, id_tag_info_v16, id_token_authorize, id_token_info_v201
 from sessions.services.export_jobs import ExportScopeError, export_delete, export_queryset, export_request, export_run
 from sessions.services.meter import meter_values_record
 from sessions.services.transactions import transaction_event_v201, transaction_start_v16, transaction_stop_v16
@@ -25,7 +25,10 @@ __all__ = [
     "export_queryset",
     "export_request",
     "export_run",
+    "TokenAuthorization",
+    "id_tag_info_v16",
     "id_token_authorize",
+    "id_token_info_v201",
     "meter_values_record",
     "transaction_event_v201",
     "transaction_start_v16",

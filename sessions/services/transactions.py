@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from sessions.models import Session, SessionStatus
 from sessions.readings import Reading, StartTransactionReport, StopTransactionReport, TransactionEventReport
-from sessions.services.authorization import id_token_authorize
+from sessions.services.authorization import Purpose, id_token_authorize
 from sessions.services.bookkeeping import (
     AGGREGATE_FIELDS,
     create_or_lock,
@@ -34,7 +34,7 @@ def transaction_start_v16(*, station: Station, report: StartTransactionReport) -
     (1.6 §5.18, and OCTT expects it). A repeated StartTransaction gets the same id back.
     """
     at, connector_id, id_tag = report.at, report.connector_id, report.id_tag
-    status = id_token_authorize(station=station, id_token=id_tag)
+    status = id_token_authorize(station=station, id_token=id_tag, purpose="start")
     begin = Reading(timestamp=at, context="Transaction.Begin", energy_wh=report.meter_start_wh)
     start_key = f"{connector_id}|{id_tag.lower()}|{at.isoformat()}|{int(report.meter_start_wh)}"
     with transaction.atomic():
@@ -77,7 +77,7 @@ def transaction_start_v16(*, station: Station, report: StartTransactionReport) -
 def transaction_stop_v16(*, station: Station, report: StopTransactionReport) -> str | None:
     """1.6 StopTransaction: return idTagInfo.status when an idTag was sent, else None."""
     at = report.at
-    status = id_token_authorize(station=station, id_token=report.id_tag) if report.id_tag else None
+    status = id_token_authorize(station=station, id_token=report.id_tag, purpose="stop") if report.id_tag else None
     earliest = min([at, *(r.timestamp for r in report.readings)])
     notes = list(report.ignored)
     with transaction.atomic():
@@ -111,6 +111,19 @@ def transaction_stop_v16(*, station: Station, report: StopTransactionReport) -> 
 # --- OCPP 2.0.1 --------------------------------------------------------------------------------
 
 
+# 2.0.1 TriggerReasonEnumType: the idToken of these events was presented to begin charging.
+_START_TRIGGERS = frozenset({"Authorized", "RemoteStart"})
+
+
+def _token_purpose(report: TransactionEventReport) -> Purpose:
+    """Why the event's idToken was presented: a master pass token may stop (C16), never start."""
+    if report.event_type == "Ended" or report.trigger_reason == "StopAuthorized":
+        return "stop"
+    if report.trigger_reason in _START_TRIGGERS or report.event_type == "Started":
+        return "start"
+    return "ask"
+
+
 def transaction_event_v201(*, station: Station, report: TransactionEventReport) -> str | None:
     """2.0.1 TransactionEvent. Return idTokenInfo.status when an idToken was sent.
 
@@ -120,7 +133,9 @@ def transaction_event_v201(*, station: Station, report: TransactionEventReport) 
     at = report.at
     status = None
     if report.id_token is not None:
-        status = id_token_authorize(station=station, id_token=report.id_token, token_type=report.id_token_type)
+        status = id_token_authorize(
+            station=station, id_token=report.id_token, token_type=report.id_token_type, purpose=_token_purpose(report)
+        )
     notes = list(report.ignored)
 
     with transaction.atomic():
