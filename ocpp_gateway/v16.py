@@ -29,9 +29,9 @@ logger = logging.getLogger(__name__)
 
 
 # CertificateHandlers16: SignCertificate / CertificateSigned (certificates app).
+class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     read_configuration_after_boot = True
 
-class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str, **kwargs):
         answer = await database_sync_to_async(station_boot)(
