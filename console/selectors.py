@@ -28,6 +28,7 @@ from stations.models import (
     Category,
     ConfigurationKey,
     Connector,
+    StationFault,
     DeviceModelVariable,
     OcppVersion,
     Station,
@@ -38,8 +39,11 @@ from stations.configuration import configuration_entry_writable
 from stations.selectors import (
     connector_counts_by_category,
     equipment_category,
+    equipment_status_text,
     evse_mirrors_a_connector,
     faulted_equipment,
+    last_report_text,
+    offline_stations_last_faulted,
 )
 
 # The categories and what puts a station or a connector in one are the stations app's rules
@@ -76,10 +80,12 @@ class EquipmentRow:
     category: str
     error: str
     status_at: Any
+    # What the operator reads: the status, or "offline (last: Faulted GroundFailure)".
+    status_text: str = ""
 
     @property
     def title(self) -> str:
-        return self.error or self.status
+        return self.error or self.status_text or self.status
 
 
 def evse_label(evse: EVSE) -> str:
@@ -112,6 +118,7 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
                     category=equipment_category(station=station, item=evse),
                     error=evse.error_text if evse.is_faulted else "",
                     status_at=evse.status_at,
+                    status_text=equipment_status_text(station=station, item=evse),
                 )
             )
         for connector in connectors:
@@ -125,6 +132,7 @@ def station_equipment(station: Station) -> list[EquipmentRow]:
                     category=equipment_category(station=station, item=connector),
                     error=connector.error_text if connector.is_faulted else "",
                     status_at=connector.status_at,
+                    status_text=equipment_status_text(station=station, item=connector),
                 )
             )
     return rows
@@ -192,6 +200,11 @@ class ChargingStatus:
     station_total: int = 0
     location_total: int = 0
     more_faults: int = 0
+    # Offline stations whose equipment last reported a fault: not counted as faulted (the station
+    # is offline), but not forgotten either (issue 16).
+    offline_faults: list[FaultRow] = field(default_factory=list)
+    offline_fault_total: int = 0
+    offline_faulted_stations: int = 0
 
 
 def charging_status(*, user, network: Network | None) -> ChargingStatus:
@@ -213,6 +226,21 @@ def charging_status(*, user, network: Network | None) -> ChargingStatus:
     ]
     result.faults = sorted(faults, key=lambda f: (f.station.name, f.label))[:FAULTS_SHOWN]
     result.more_faults = faulted.total - len(result.faults)
+    offline = faulted_equipment(stations=stations, limit=FAULTS_SHOWN, connected=False)
+    offline_rows = [
+        FaultRow(station=e.station, label=evse_label(e), error=f"offline (last: {last_report_text(e)})")
+        for e in offline.evses
+    ] + [
+        FaultRow(
+            station=c.evse.station,
+            label=connector_label(c.evse.station, c.evse, c),
+            error=f"offline (last: {last_report_text(c)})",
+        )
+        for c in offline.connectors
+    ]
+    result.offline_faults = sorted(offline_rows, key=lambda f: (f.station.name, f.label))[:FAULTS_SHOWN]
+    result.offline_fault_total = offline.total
+    result.offline_faulted_stations = offline_stations_last_faulted(stations=stations)
     return result
 
 
@@ -281,6 +309,11 @@ def station_device_model(*, user, station: Station) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def station_fault_history(*, user, station: Station) -> QuerySet[StationFault]:
+    """The station's fault records, newest first (stations.faults)."""
+    return StationFault.objects.for_user(user).filter(station=station).order_by("-started_at", "-id")
 
 
 def station_events(*, user, station: Station) -> QuerySet[StationEvent]:

@@ -21,6 +21,7 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/sessions/", stations.station_sessions, name="station-sessions"),
     path(f"stations/{IDENTITY}/firmware/", stations.station_firmware, name="station-firmware"),
     path(f"stations/{IDENTITY}/commands/", stations.station_commands, name="station-commands"),
+    path(f"stations/{IDENTITY}/faults/", stations.station_faults, name="station-faults"),
     path(f"stations/{IDENTITY}/actions/<slug:action>/", actions.station_action, name="station-action"),
     path("commands/<int:pk>.json", actions.command_status, name="command-status"),
     path("security-upgrades/<int:pk>.json", actions.upgrade_status, name="upgrade-status"),

@@ -13,7 +13,7 @@ from networks.admin_mixins import NetworkScopedAdmin, ScopedRecordAdmin
 from networks.models import Network
 from sessions.exports import csv_response
 from sessions.filters import SessionFilter, session_filter_params
-from sessions.models import Export, ExportStatus, IdToken, Session, SessionStatus
+from sessions.models import Export, ExportStatus, IdToken, IdTokenGroup, LocalListVersion, Session, SessionStatus
 from sessions.services import ExportScopeError, export_delete, export_request
 from sessions.views_api import export_download_response
 from stations.models import Station
@@ -178,12 +178,68 @@ class SessionAdmin(ScopedRecordAdmin):
         return HttpResponseRedirect(reverse("admin:charging_sessions_export_changelist"))
 
 
+def _send_to_networks(modeladmin, request, queryset, *, action: str, parameters: dict) -> None:
+    """Queue ``action`` for every station of the networks of the selected rows the user may change."""
+    from sessions.services.local_list import local_list_network_send
+
+    writable = Network.objects.for_user(request.user, write=True)
+    networks = writable.filter(pk__in=queryset.values("network_id"))
+    for network in networks:
+        outcomes = local_list_network_send(network=network, action=action, parameters=parameters, requested_by=request.user)
+        queued = [o for o in outcomes if o.command is not None]
+        refused = [f"{o.station.identity}: {o.error}" for o in outcomes if o.command is None]
+        messages.success(request, f"{network}: {len(queued)} of {len(outcomes)} stations sent the command.")
+        if refused:
+            messages.warning(request, f"{network}: not sent to " + "; ".join(refused))
+
+
+@admin.action(description="Send the local list (Full) to every station of these networks")
+def send_full_local_list(modeladmin, request, queryset):
+    _send_to_networks(modeladmin, request, queryset, action="send_local_list", parameters={"update_type": "Full"})
+
+
+@admin.action(description="Send the local list changes (Differential) to every station of these networks")
+def send_differential_local_list(modeladmin, request, queryset):
+    _send_to_networks(modeladmin, request, queryset, action="send_local_list", parameters={"update_type": "Differential"})
+
+
+@admin.action(description="Ask every station of these networks its local list version")
+def get_local_list_versions(modeladmin, request, queryset):
+    _send_to_networks(modeladmin, request, queryset, action="get_local_list_version", parameters={})
+
+
 @admin.register(IdToken)
 class IdTokenAdmin(NetworkScopedAdmin):
-    list_display = ["token", "status", "label", "expires_at", "network", "created_at"]
-    list_filter = ["status", "network"]
+    list_display = ["token", "token_type", "status", "group", "label", "expires_at", "network", "created_at"]
+    list_filter = ["status", "network", "group__master_pass"]
+    search_fields = ["token", "label", "group__token"]
+    fields = ["network", "token", "token_type", "status", "expires_at", "group", "label"]
+    scoped_foreign_keys = ("network", "group")
+    actions = [send_full_local_list, send_differential_local_list, get_local_list_versions]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network", "group")
+
+
+@admin.register(IdTokenGroup)
+class IdTokenGroupAdmin(NetworkScopedAdmin):
+    list_display = ["token", "token_type", "master_pass", "label", "network", "created_at"]
+    list_filter = ["master_pass", "network"]
     search_fields = ["token", "label"]
-    fields = ["network", "token", "status", "expires_at", "label"]
+    fields = ["network", "token", "token_type", "master_pass", "label"]
+
+
+@admin.register(LocalListVersion)
+class LocalListVersionAdmin(ScopedRecordAdmin):
+    list_display = ["network", "version", "entry_count", "created_at"]
+    list_filter = ["network"]
+    fields = ["network", "version", "created_at", "entries"]
+    readonly_fields = fields
+    actions = [send_full_local_list, send_differential_local_list, get_local_list_versions]
+
+    @admin.display(description="entries")
+    def entry_count(self, obj: LocalListVersion) -> int:
+        return len(obj.entries)
 
 
 @admin.register(Export)

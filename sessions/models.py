@@ -223,6 +223,13 @@ class IdToken(models.Model):
     def __str__(self) -> str:
         return self.token
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.group_id is not None and self.network_id is not None and self.group.network_id != self.network_id:
+            raise ValidationError({"group": "Pick a group of the token's own network."})
+
 
 class LocalListVersion(models.Model):
     """One version of a network's local authorization list: the allow-list as it stood, frozen.

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from networks.api import WritableNetworkField
-from sessions.models import Export, ExportStatus, IdToken, MeterSample, Session
+from sessions.models import Export, ExportStatus, IdToken, IdTokenGroup, LocalListVersion, MeterSample, Session, StationLocalList
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -78,10 +78,15 @@ class MeterSampleSerializer(serializers.ModelSerializer):
 
 class IdTokenSerializer(serializers.ModelSerializer):
     network = WritableNetworkField()
+    group = serializers.CharField(
+        source="group.token", required=False, allow_null=True, allow_blank=True, max_length=36,
+        help_text="The group id token of one of the network's id token groups (2.0.1 groupIdToken, 1.6 parentIdTag).",
+    )
+    master_pass = serializers.BooleanField(source="group.master_pass", read_only=True, default=False)
 
     class Meta:
         model = IdToken
-        fields = ["id", "network", "token", "status", "expires_at", "label", "created_at"]
+        fields = ["id", "network", "token", "token_type", "status", "expires_at", "label", "group", "master_pass", "created_at"]
         read_only_fields = ["created_at"]
 
     def validate(self, attrs):
@@ -92,6 +97,75 @@ class IdTokenSerializer(serializers.ModelSerializer):
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
             raise serializers.ValidationError({"token": ["This network already lists that token."]})
+        if "group" in attrs:
+            name = (attrs.pop("group") or {}).get("token") or ""
+            group = None
+            if name:
+                # Only the token's own network's groups: another network's group is unknown here.
+                group = IdTokenGroup.objects.filter(network=network, token__iexact=name).first()
+                if group is None:
+                    raise serializers.ValidationError({"group": [f"{network} has no id token group {name!r}."]})
+            attrs["group"] = group
+        elif self.instance is not None and "network" in attrs and self.instance.group and self.instance.group.network_id != network.pk:
+            raise serializers.ValidationError({"group": ["The group belongs to the token's former network: pick one of the new network's."]})
+        return attrs
+
+
+class IdTokenGroupSerializer(serializers.ModelSerializer):
+    network = WritableNetworkField()
+
+    class Meta:
+        model = IdTokenGroup
+        fields = ["id", "network", "token", "token_type", "master_pass", "label", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        network = attrs.get("network", getattr(self.instance, "network", None))
+        token = attrs.get("token", getattr(self.instance, "token", ""))
+        clash = IdTokenGroup.objects.filter(network=network, token__iexact=token)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+            if "network" in attrs and attrs["network"] != self.instance.network and self.instance.id_tokens.exists():
+                raise serializers.ValidationError({"network": ["Tokens of another network use this group."]})
+        if clash.exists():
+            raise serializers.ValidationError({"token": ["This network already has that group."]})
+        return attrs
+
+
+class LocalListVersionSerializer(serializers.ModelSerializer):
+    network = serializers.CharField(source="network.name", read_only=True)
+    entry_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LocalListVersion
+        fields = ["id", "network", "version", "entry_count", "entries", "created_at"]
+        read_only_fields = fields
+
+    def get_entry_count(self, obj) -> int:
+        return len(obj.entries)
+
+
+class StationLocalListSerializer(serializers.ModelSerializer):
+    station = serializers.CharField(source="station.identity", read_only=True)
+
+    class Meta:
+        model = StationLocalList
+        fields = ["station", "version", "supported", "last_result", "updated_at"]
+        read_only_fields = fields
+
+
+class LocalListNetworkSendSerializer(serializers.Serializer):
+    """A local list action for every station of a network."""
+
+    network = WritableNetworkField()
+    action = serializers.ChoiceField(choices=["send_local_list", "get_local_list_version"], default="send_local_list")
+    update_type = serializers.ChoiceField(choices=["Full", "Differential"], required=False, help_text="send_local_list only.")
+
+    def validate(self, attrs):
+        if attrs["action"] == "send_local_list" and not attrs.get("update_type"):
+            raise serializers.ValidationError({"update_type": ["Full or Differential."]})
+        if attrs["action"] == "get_local_list_version" and attrs.get("update_type"):
+            raise serializers.ValidationError({"update_type": ["get_local_list_version takes no update type."]})
         return attrs
 
 

@@ -11,8 +11,17 @@ from rest_framework.response import Response
 from networks.api import NetworkScopedViewSet
 from sessions.exports import csv_response, file_chunks, streaming_response
 from sessions.filters import FILTER_NAMES, SessionFilter, session_filter_params
-from sessions.models import Export, ExportStatus, IdToken, Session
-from sessions.serializers import ExportSerializer, IdTokenSerializer, MeterSampleSerializer, SessionSerializer
+from sessions.models import Export, ExportStatus, IdToken, IdTokenGroup, LocalListVersion, Session, StationLocalList
+from sessions.serializers import (
+    ExportSerializer,
+    IdTokenGroupSerializer,
+    IdTokenSerializer,
+    LocalListNetworkSendSerializer,
+    LocalListVersionSerializer,
+    MeterSampleSerializer,
+    SessionSerializer,
+    StationLocalListSerializer,
+)
 from sessions.services import ExportScopeError, export_request
 from stations.models import Station
 from switchplatform.csvfiles import CsvFormatMixin
@@ -123,10 +132,84 @@ class IdTokenViewSet(NetworkScopedViewSet):
 
     model = IdToken
     serializer_class = IdTokenSerializer
-    filterset_fields = {"network__name": ["exact"], "status": ["exact"], "token": ["iexact"]}
+    filterset_fields = {"network__name": ["exact"], "status": ["exact"], "token": ["iexact"], "group__token": ["iexact"]}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("network", "group")
+
+
+class IdTokenGroupViewSet(NetworkScopedViewSet):
+    """A network's id token groups (2.0.1 groupIdToken, 1.6 parentIdTag); a master pass group's
+    tokens may stop any transaction but never start one (2.0.1 C16)."""
+
+    model = IdTokenGroup
+    serializer_class = IdTokenGroupSerializer
+    filterset_fields = {"network__name": ["exact"], "master_pass": ["exact"]}
 
     def get_queryset(self):
         return super().get_queryset().select_related("network")
+
+
+class LocalListVersionViewSet(NetworkScopedViewSet):
+    """The versions of each network's local authorization list, newest first; ``send`` sends one
+    local list action to every station of a network."""
+
+    model = LocalListVersion
+    serializer_class = LocalListVersionSerializer
+    filterset_fields = {"network__name": ["exact"], "version": ["exact"]}
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("network")
+
+    def create(self, request, *args, **kwargs):
+        # Versions are made by sending a list (POST send/), never by hand.
+        return Response({"detail": "Versions are made by sending the list: POST /api/local_lists/send/."}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    @extend_schema(
+        request=LocalListNetworkSendSerializer,
+        responses=inline_serializer(
+            "LocalListNetworkSendResult",
+            {
+                "station": serializers.CharField(),
+                "command": serializers.IntegerField(allow_null=True),
+                "status": serializers.CharField(allow_null=True),
+                "error": serializers.CharField(),
+            },
+            many=True,
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def send(self, request):
+        from sessions.services.local_list import local_list_network_send
+
+        self.check_write_role()
+        form = LocalListNetworkSendSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        parameters = {"update_type": data["update_type"]} if data["action"] == "send_local_list" else {}
+        outcomes = local_list_network_send(
+            network=data["network"], action=data["action"], parameters=parameters, requested_by=request.user
+        )
+        body = [
+            {
+                "station": o.station.identity,
+                "command": o.command.pk if o.command else None,
+                "status": o.command.status if o.command else None,
+                "error": o.error,
+            }
+            for o in outcomes
+        ]
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=StationLocalListSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def stations(self, request):
+        """The list version each station holds, as far as the platform knows."""
+        rows = StationLocalList.objects.for_user(request.user).select_related("station").order_by("station__identity")
+        if request.query_params.get("network"):
+            rows = rows.filter(station__network__name=request.query_params["network"])
+        return Response(StationLocalListSerializer(rows, many=True).data)
 
 
 class StationSessionListView(CsvFormatMixin, generics.ListAPIView):

@@ -420,3 +420,45 @@ class StationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.event_type} {self.component}".strip()
+
+
+class StationFault(models.Model):
+    """One fault an EVSE or connector reported, from the StatusNotification that raised it to the
+    one that cleared it (issue 16: faults are facts, kept when the station goes offline).
+
+    Written by stations.faults.station_faults_record with the status batch; bounded per station
+    (FAULT_HISTORY_PER_STATION) so that a flapping connector cannot grow the table without end.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="faults")
+    evse_id = models.PositiveIntegerField()
+    connector_id = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_info = models.CharField(max_length=500, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    started_at = models.DateTimeField(help_text="The timestamp of the report that raised it.")
+    cleared_at = models.DateTimeField(null=True, blank=True, help_text="The timestamp of the report that cleared it.")
+    cleared_by = models.CharField(max_length=20, blank=True, help_text="The status that cleared it.")
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "station fault"
+        # The station page's history (newest first) and the open faults the status batch looks up.
+        indexes = [
+            models.Index(fields=["station", "-started_at"], name="station_fault_history_idx"),
+            models.Index(fields=["station", "cleared_at"], name="station_fault_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.evse_id}/{self.connector_id} {self.status} {self.error_code}".strip()
+
+    @property
+    def error_text(self) -> str:
+        return " - ".join(p for p in (self.error_code, self.error_info, self.vendor_error_code) if p)
+
+    @property
+    def duration(self):
+        return (self.cleared_at - self.started_at) if self.cleared_at else None

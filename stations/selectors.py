@@ -50,6 +50,22 @@ def equipment_category(*, station: Station, item: EVSE | Connector) -> str:
     return Category.UNAVAILABLE
 
 
+def last_report_text(item: EVSE | Connector) -> str:
+    """What the equipment last reported, e.g. "Faulted GroundFailure" (status, then the error if any)."""
+    error = item.error_text if item.is_faulted else ""
+    return f"{item.status} {error}".strip()
+
+
+def equipment_status_text(*, station: Station, item: EVSE | Connector) -> str:
+    """The status an operator reads: the reported one, or for an offline station
+    "offline (last: Faulted GroundFailure)": the last report is kept, not forgotten."""
+    if station.state == StationState.ONBOARDED and not station.connected:
+        if item.status_at is None and item.status == EquipmentStatus.UNKNOWN:
+            return "offline"
+        return f"offline (last: {last_report_text(item)})"
+    return item.status
+
+
 def evse_mirrors_a_connector(evse: EVSE, connectors: list[Connector]) -> bool:
     """Whether the EVSE only repeats one of its connectors (every 1.6 EVSE, most 2.0.1 ones): then
     the connector says it, and the EVSE is not listed on its own."""
@@ -83,9 +99,12 @@ class FaultedEquipment:
     connectors: list[Connector]
 
 
-def faulted_equipment(*, stations: QuerySet[Station], limit: int) -> FaultedEquipment:
+def faulted_equipment(*, stations: QuerySet[Station], limit: int, connected: bool = True) -> FaultedEquipment:
     """The faulted EVSEs (those not mirroring a connector) and connectors of the connected, onboarded
-    ``stations``: up to ``limit`` of each, by station name, and how many there are in all."""
+    ``stations``: up to ``limit`` of each, by station name, and how many there are in all.
+
+    ``connected=False``: those of the offline stations whose last report was a fault (kept when the
+    station went offline: the fault is a fact until the station reports otherwise)."""
     station_ids = stations.values("pk")
     mirrored = Connector.objects.filter(
         evse=OuterRef("pk"),
@@ -95,13 +114,13 @@ def faulted_equipment(*, stations: QuerySet[Station], limit: int) -> FaultedEqui
         vendor_error_code=OuterRef("vendor_error_code"),
     )
     evses = EVSE.objects.filter(
-        faulted_q(), station__in=station_ids, station__state=StationState.ONBOARDED, station__connected=True
+        faulted_q(), station__in=station_ids, station__state=StationState.ONBOARDED, station__connected=connected
     ).exclude(Exists(mirrored))
     connectors = Connector.objects.filter(
         faulted_q(),
         evse__station__in=station_ids,
         evse__station__state=StationState.ONBOARDED,
-        evse__station__connected=True,
+        evse__station__connected=connected,
     )
     return FaultedEquipment(
         total=evses.count() + connectors.count(),
@@ -111,4 +130,14 @@ def faulted_equipment(*, stations: QuerySet[Station], limit: int) -> FaultedEqui
                 "evse__station__name", "evse__evse_id", "connector_id"
             )[:limit]
         ),
+    )
+
+
+def offline_stations_last_faulted(*, stations: QuerySet[Station]) -> int:
+    """How many onboarded, offline ``stations`` had a fault in their last reports."""
+    return (
+        stations.filter(state=StationState.ONBOARDED, connected=False)
+        .with_equipment_flags()
+        .filter(Q(evse_faulted=True) | Q(connector_faulted=True))
+        .count()
     )

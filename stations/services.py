@@ -14,6 +14,7 @@ from locations.models import Location
 from networks.models import Network
 from stations import bounds
 from stations.configuration import configuration_value_is_secret
+from stations.faults import station_faults_record
 from stations.models import (
     EVSE,
     ConfigurationKey,
@@ -297,6 +298,10 @@ def station_status_notify(
             error_info=error_info,
             vendor_error_code=vendor_error_code,
         )
+        station_faults_record(reports=[StatusReport(
+            station=station, evse_id=evse_id, connector_id=connector_id, status=status, at=at,
+            error_code=error_code, error_info=error_info, vendor_error_code=vendor_error_code,
+        )])
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +326,7 @@ def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
     after a Faulted clears the error fields, and a Faulted's error code is never mixed with another
     report's status. Equal timestamps: the later arrival wins, as it would unbatched.
     """
+    reports = list(reports)
     newest: dict[tuple[int, int, int | None], StatusReport] = {}
     for report in reports:
         key = (report.station.pk, report.evse_id, report.connector_id)
@@ -347,6 +353,8 @@ def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
                 )
         known = [r for key, r in newest.items() if key in existing]
         _status_update_many(reports=known)
+        # Every report, not only the newest per connector: a fault raised and cleared within one batch is history too.
+        station_faults_record(reports=reports)
     return len(newest)
 
 

@@ -368,6 +368,15 @@ CELERY_BEAT_SCHEDULE["gateway-prune-messages"] = {
     "schedule": float(MESSAGE_PRUNE_SECONDS),
     "options": {"expires": float(MESSAGE_PRUNE_SECONDS)},
 }
+# Operations (issue 16). Fault records kept per station (stations.faults); refused unknown
+# identities kept (ocpp_gateway.refusals: the oldest go first, an attacker cannot grow the table).
+FAULT_HISTORY_PER_STATION = env_int("FAULT_HISTORY_PER_STATION", 500, minimum=1)
+REFUSED_IDENTITIES_MAX = env_int("REFUSED_IDENTITIES_MAX", 1000, minimum=1)
+# /metrics (Prometheus) answers a request bearing this token (Authorization: Bearer …) or coming
+# from one of these addresses; with neither set it answers 403. Behind nginx every request comes
+# from 127.0.0.1: use the token there.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [])
 # Seconds a gateway node's presence key lives in Redis without a heartbeat (ocpp_gateway.presence):
 # a node killed outright has its stations marked offline within about 1.5 times this.
 NODE_PRESENCE_TTL = env_int("NODE_PRESENCE_TTL", 10, minimum=3)

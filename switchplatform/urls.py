@@ -10,7 +10,14 @@ from locations.views_api import LocationViewSet
 from networks.views import select_network
 from networks.views_api import NetworkViewSet
 from ocpp_gateway.views_api import MessageViewSet
-from sessions.views_api import ExportViewSet, IdTokenViewSet, SessionViewSet, StationSessionListView
+from sessions.views_api import (
+    ExportViewSet,
+    IdTokenGroupViewSet,
+    IdTokenViewSet,
+    LocalListVersionViewSet,
+    SessionViewSet,
+    StationSessionListView,
+)
 from stations.models import IDENTITY_PATTERN
 from stations.views_api import StationViewSet
 
@@ -22,6 +29,8 @@ router.register("charging_stations", StationViewSet, basename="station")
 router.register("sessions/exports", ExportViewSet, basename="session-export")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("id_tokens", IdTokenViewSet, basename="id-token")
+router.register("id_token_groups", IdTokenGroupViewSet, basename="id-token-group")
+router.register("local_lists", LocalListVersionViewSet, basename="local-list")
 router.register("commands", CommandViewSet, basename="command")
 router.register("firmware", FirmwareViewSet, basename="firmware")
 router.register("firmware_updates", FirmwareUpdateViewSet, basename="firmwareupdate")

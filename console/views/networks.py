@@ -12,11 +12,33 @@ from console.forms import MemberForm, NetworkForm
 from console.views.base import console_view, render_page
 from networks.models import Membership, Network
 from networks.querysets import is_account_admin
+from sessions.selectors import local_list_overview
+from sessions.services.local_list import local_list_network_send
 
 
 def _require_account_admin(request: HttpRequest) -> None:
     if not is_account_admin(request.user):
         raise PermissionDenied("Only account admins manage networks.")
+
+
+def _local_list_send(request: HttpRequest, network: Network) -> None:
+    """The network's local list action for every station (sessions.services.local_list)."""
+    choice = request.POST.get("local_list_action", "")
+    actions = {
+        "full": ("send_local_list", {"update_type": "Full"}),
+        "differential": ("send_local_list", {"update_type": "Differential"}),
+        "version": ("get_local_list_version", {}),
+    }
+    if choice not in actions:
+        messages.error(request, "Pick Full, Differential or Get version.")
+        return
+    action, parameters = actions[choice]
+    outcomes = local_list_network_send(network=network, action=action, parameters=parameters, requested_by=request.user)
+    sent = sum(1 for o in outcomes if o.command is not None)
+    messages.success(request, f"Sent to {sent} of {len(outcomes)} stations; each station's answer shows in its commands.")
+    for outcome in outcomes:
+        if outcome.command is None:
+            messages.warning(request, f"{outcome.station.identity}: {outcome.error}")
 
 
 @console_view
@@ -57,6 +79,9 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 membership = member_form.save()
                 messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()} of {network}.")
                 return HttpResponseRedirect(request.path)
+        elif intent == "local-list":
+            _local_list_send(request, network)
+            return HttpResponseRedirect(request.path + "#local-list")
         elif intent in ("role", "remove"):
             membership = get_object_or_404(Membership, network=network, pk=request.POST.get("membership"))
             if intent == "remove":
@@ -73,5 +98,6 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member_form": member_form,
         "memberships": network.memberships.select_related("user").order_by("user__username"),
         "roles": Membership.ROLE_CHOICES,
+        "local_list": local_list_overview(network=network),
     }
     return render_page(request, "console/network_detail.html", context, title=network.name, section="networks")

@@ -31,6 +31,7 @@ STATION_TABS = [
     ("sessions", "Sessions", "console:station-sessions"),
     ("firmware", "Firmware", "console:station-firmware"),
     ("commands", "Commands", "console:station-commands"),
+    ("faults", "Faults", "console:station-faults"),
 ]
 
 
@@ -253,6 +254,18 @@ def station_sessions(request: HttpRequest, identity: str) -> HttpResponse:
     return station_page(
         request, station, "sessions", "console/station_sessions.html",
         {"page": page, "query_without_page": _query_without(request, "page")},
+    )
+
+
+@console_view
+def station_faults(request: HttpRequest, identity: str) -> HttpResponse:
+    """The station's fault history (stations.faults): kept when the station goes offline."""
+    station = get_station(request, identity)
+    qs = selectors.station_fault_history(user=request.user, station=station)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return station_page(
+        request, station, "faults", "console/station_faults.html",
+        {"page": page, "query_without_page": _query_without(request, "page"), "kept": settings.FAULT_HISTORY_PER_STATION},
     )
 
 

@@ -279,3 +279,46 @@ def station_local_list_reported(*, station: Station, version: int) -> None:
     else:
         values = {"version": version, "supported": True}
     StationLocalList.objects.update_or_create(station=station, defaults=values)
+
+
+# --- A whole network ----------------------------------------------------------------------------------
+
+#: The local list actions an operator sends to every station of a network at once.
+NETWORK_ACTIONS = ("send_local_list", "get_local_list_version")
+
+
+@dataclass(frozen=True)
+class StationOutcome:
+    """One station's share of a network-wide send: its command, or why none was made."""
+
+    station: Station
+    command: Any = None
+    error: str = ""
+
+
+def local_list_network_send(
+    *, network: Network, action: str, parameters: dict[str, Any], requested_by=None
+) -> list[StationOutcome]:
+    """Queue ``action`` (send_local_list or get_local_list_version) once for every station of ``network``.
+
+    Each station's command goes through the action's form, so each gets the update its own held
+    version and limits call for; a station that cannot take it is reported, never skipped silently.
+    The caller has checked that ``requested_by`` may change ``network`` (write role).
+    """
+    from django.core.exceptions import ValidationError
+
+    from commands.services import command_request
+
+    if action not in NETWORK_ACTIONS:
+        raise ValueError(f"{action} is not a local list action; one of {', '.join(NETWORK_ACTIONS)}.")
+    outcomes = []
+    for station in Station.objects.filter(network=network).select_related("network").order_by("identity"):
+        try:
+            with transaction.atomic():
+                command = command_request(station=station, action=action, parameters=parameters, requested_by=requested_by)
+        except ValidationError as exc:
+            messages = [m for field_messages in exc.message_dict.values() for m in field_messages]
+            outcomes.append(StationOutcome(station=station, error=" ".join(messages)))
+        else:
+            outcomes.append(StationOutcome(station=station, command=command))
+    return outcomes
