@@ -27,6 +27,8 @@ from typing import Any, Generic, TypeVar
 from channels.db import database_sync_to_async
 from django.db import InterfaceError, OperationalError, close_old_connections
 
+from health import metrics
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -215,10 +217,12 @@ class BatchWriter(Generic[T]):
         try:
             # On the shared database thread, like the handlers: SQLite has one writer at a time,
             # and writers in several threads wait on each other in its busy handler.
-            await database_sync_to_async(self.write_isolating)(items)
+            with metrics.timed(metrics.batch_flush_seconds, type(self).__name__):
+                await database_sync_to_async(self.write_isolating)(items)
         except _Unwritten as unwritten:
             self._put_back(unwritten.items, tickets)
             raise DatabaseUnavailable(str(unwritten.__cause__)) from unwritten.__cause__
+        metrics.batch_rows.labels(metrics.NODE, type(self).__name__).inc(len(items))
         _resolve(tickets)
 
     def flush_sync(self) -> int:

@@ -30,6 +30,7 @@ from ocpp.messages import Call, CallError, MessageType
 
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
+from health import metrics
 from ocpp_gateway.auth import AuthResult, LoginAdmission, station_authenticate
 from ocpp_gateway.ratelimit import FrameRate
 from ocpp_gateway.message_log import buffer as message_log
@@ -345,6 +346,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         station.connected = True
         station.channel_name = self.channel_name
         _online[station.pk] = self.channel_name
+        metrics.station_connected(self.ocpp_version)
+        self._counted_as_connected = True
         if previous and self.channel_layer is not None:
             # The station reconnected before its old socket timed out: close the old one (its
             # disconnect will not clear the flag: station_disconnected checks the channel).
@@ -383,6 +386,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if code == CLOSE_TOO_BIG and not self._closing:
             await self._note_too_big(getattr(self, "_close_reason", "") or "a frame over the size limit")
         charge_point, self.charge_point = self.charge_point, None
+        if getattr(self, "_counted_as_connected", False):
+            self._counted_as_connected = False
+            metrics.station_disconnected(self.ocpp_version)
         for task in list(self._cancel_on_disconnect):
             task.cancel()
         if charge_point is not None and charge_point.outstanding:

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from health import metrics
 from ocpp_gateway.batching import BatchWriter
 
 FLUSH_SIZE = 500
@@ -66,6 +67,7 @@ class MessageBuffer(BatchWriter[Row]):
         note: str = "",
     ) -> asyncio.Future | None:
         """Queue one frame's row; the ticket resolves once it is committed (``await buffer.wait(ticket)``)."""
+        metrics.frame_counted(direction=direction, message_type=message_type, action=action)
         return self._queue((station_id, direction, message_type, action, unique_id, payload, note, timezone.now()))
 
 

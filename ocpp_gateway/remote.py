@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -18,6 +19,7 @@ from ocpp.exceptions import OCPPError
 from commands import registry
 from commands.models import Command, CommandStatus
 from commands.services import command_answer_record, command_error_record, command_start
+from health import metrics
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from stations.models import OcppVersion
 
@@ -76,13 +78,16 @@ async def _call(consumer, command: Command) -> str | None:
     if refusal:
         return await record_error(status=CommandStatus.FAILED, error=refusal)
     timeout = settings.OCPP_CALL_TIMEOUT
+    started, outcome = time.perf_counter(), "answered"
     try:
         # call() holds the library's one-outstanding-CALL lock (OCPP-J §4.1.1), so the timeout
         # also covers waiting for the station's previous request to be answered.
         response = await asyncio.wait_for(consumer.charge_point.call(request, suppress=False), timeout)
     except asyncio.TimeoutError:
+        outcome = "timeout"
         return await record_error(status=CommandStatus.TIMED_OUT, error=f"No answer from the station within {timeout} s.")
     except OCPPError as exc:
+        outcome = "callerror"
         if _raised_by_schema_check(exc):
             cause = str(exc.details.get("cause") or "") if isinstance(exc.details, dict) else ""
             cause = cause.split("\n\n")[0]  # jsonschema appends the whole schema after a blank line
@@ -98,7 +103,10 @@ async def _call(consumer, command: Command) -> str | None:
             answer={"errorCode": code, "errorDescription": exc.description or "", "errorDetails": exc.details or {}},
         )
     except Exception as exc:  # e.g. the connection closed while waiting
+        outcome = "failed"
         return await record_error(status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        metrics.command_seconds.labels(metrics.NODE, type(request).__name__, outcome).observe(time.perf_counter() - started)
     answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
     return await database_sync_to_async(command_answer_record)(command=command, answer=answer)
 

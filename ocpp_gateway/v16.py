@@ -16,6 +16,7 @@ from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
+from smartcharging.gateway import SmartChargingHandlers16
 from stations import bounds
 from stations.services import (
     StatusReport,
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 # CertificateHandlers16: SignCertificate / CertificateSigned (certificates app).
-class ChargePoint16(CertificateHandlers16, GatewayChargePoint, ChargePoint):
+class ChargePoint16(CertificateHandlers16, SmartChargingHandlers16, GatewayChargePoint, ChargePoint):
     read_configuration_after_boot = True
 
     @on(Action.boot_notification)

@@ -17,6 +17,7 @@ from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
+from smartcharging.gateway import SmartChargingHandlers201
 from stations import bounds
 from stations.services import (
     StatusReport,
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 # CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
-class ChargePoint201(CertificateHandlers201, GatewayChargePoint, ChargePoint):
+class ChargePoint201(CertificateHandlers201, SmartChargingHandlers201, GatewayChargePoint, ChargePoint):
     read_configuration_after_boot = True
     base_report_request_id: int | None = None
 

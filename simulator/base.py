@@ -424,11 +424,18 @@ class SimulatedStation:
             await asyncio.wait_for(connector.stop_requested.wait(), self.meter_interval)
             return True
         except asyncio.TimeoutError:
-            connector.meter_wh += step_wh
+            connector.meter_wh += self.tick_energy_wh(connector, step_wh)
             return False
 
     async def _charge(self, connector: ConnectorState, *, kwh, id_tag, remote_start_id, steps) -> ChargeResult:
         raise NotImplementedError
+
+    def drawn_power_w(self, connector: ConnectorState) -> float:
+        """The power the connector draws now (simulator.smartcharging lowers it to the profiles' limit)."""
+        return self.power_kw * 1000
+
+    def tick_energy_wh(self, connector: ConnectorState, step_wh: int) -> int:
+        return step_wh
 
     def step_wh(self, kwh: float | None, steps: int) -> int:
         if kwh is None:

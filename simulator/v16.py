@@ -11,10 +11,11 @@ from ocpp.v16 import call_result as result16
 
 from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedStation, now_iso
 from simulator.firmware import FirmwareUpdateMixin
+from simulator.smartcharging import SmartChargingMixin16
 
 
 # FirmwareUpdateMixin (simulator.firmware): UpdateFirmware → download, check, install, reboot.
-class Station16(FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
+class Station16(SmartChargingMixin16, FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
     ocpp_version = "1.6"
     reset_stop_reason = "SoftReset"
 
@@ -93,7 +94,7 @@ class Station16(FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
     def meter_value(self, connector: ConnectorState, context: str = "Sample.Periodic") -> list[dict[str, Any]]:
         values = [{"value": str(connector.meter_wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": context, "location": "Outlet"}]
         if context == "Sample.Periodic":
-            values.append({"value": str(round(self.power_kw * 1000)), "measurand": "Power.Active.Import", "unit": "W", "context": context, "location": "Outlet"})
+            values.append({"value": str(round(self.drawn_power_w(connector))), "measurand": "Power.Active.Import", "unit": "W", "context": context, "location": "Outlet"})
         return [{"timestamp": now_iso(), "sampled_value": values}]
 
     async def send_meter_values(self, connector_id: int = 1) -> None:

@@ -15,6 +15,7 @@ from ocpp.v201 import call_result as result201
 from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedStation, now_iso
 from simulator.certificates import SecurityProfilesMixin201
 from simulator.firmware import FirmwareUpdateMixin
+from simulator.smartcharging import SmartChargingMixin201
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Variable:
 
 
 # SecurityProfilesMixin201 (simulator.certificates): network profiles, TLS, certificates.
-class Station201(SecurityProfilesMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
+class Station201(SecurityProfilesMixin201, SmartChargingMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"
     report_part_size = 10
@@ -137,7 +138,7 @@ class Station201(SecurityProfilesMixin201, FirmwareUpdateMixin, SimulatedStation
     def meter_value(self, connector: ConnectorState, context: str = "Sample.Periodic") -> list[dict[str, Any]]:
         values = [{"value": connector.meter_wh, "measurand": "Energy.Active.Import.Register", "context": context, "location": "Outlet", "unit_of_measure": {"unit": "Wh"}}]
         if context == "Sample.Periodic":
-            values.append({"value": round(self.power_kw * 1000), "measurand": "Power.Active.Import", "context": context, "location": "Outlet", "unit_of_measure": {"unit": "W"}})
+            values.append({"value": round(self.drawn_power_w(connector)), "measurand": "Power.Active.Import", "context": context, "location": "Outlet", "unit_of_measure": {"unit": "W"}})
         return [{"timestamp": now_iso(), "sampled_value": values}]
 
     async def send_meter_values(self, connector_id: int = 1) -> None:

@@ -16,6 +16,8 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from rest_framework import renderers
 
+from health import metrics
+
 # Rows formatted per csv.writerows call; bytes per chunk handed to the HTTP server or file.
 ROWS_PER_BATCH = 2000
 CHUNK_BYTES = 64 * 1024
@@ -73,6 +75,8 @@ def streaming_response(request, chunks: Iterator[bytes], *, filename: str, conte
     """Stream chunks to the client. Under ASGI (daphne) hand Django an async iterator: given a sync
     one, Django's ASGI handler would read it whole into a list before sending the first byte."""
     django_request = getattr(request, "_request", request)
+    # The export's duration (switch_export_seconds), named by the file: "stations", "sessions", "messages".
+    chunks = metrics.timed_chunks(chunks, export=filename.split("-", 1)[0][:20])
     content = _pull_async(chunks) if isinstance(django_request, ASGIRequest) else chunks
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "firmware",
     "certificates",
     "commands",
+    "health",  # /health, /ready, /metrics (issue 16)
+    "diagnostics",
+    "smartcharging",
     "console",
     "simulator",  # manage.py simulate_station; the platform's apps never import it
 ]

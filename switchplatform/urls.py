@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from commands.views_api import CommandViewSet
 from firmware.views_api import FirmwareUpdateViewSet, FirmwareViewSet, StationUpdateFirmwareView
+from health.views import health, metrics_view, ready
 from locations.views_api import LocationViewSet
 from networks.views import select_network
 from networks.views_api import NetworkViewSet
@@ -41,6 +42,10 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:dashboard"), name="home"),
     path("console/", include("console.urls")),
     path("admin/", admin.site.urls),
+    # Liveness, readiness and Prometheus metrics (health app, issue 16).
+    path("health", health, name="health"),
+    path("ready", ready, name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("networks/select/", select_network, name="select-network"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file (?script): the CSP allows no inline script.

@@ -31,6 +31,9 @@ from tests.servers import (
 )
 
 
+METRICS_TOKEN = "e2e-metrics-token"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
@@ -58,7 +61,11 @@ def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
 def platform(tmp_path_factory) -> Iterator[Platform]:
     # Every test connects from 127.0.0.1: the per-address login throttle would let one module's
     # deliberate refusals lock out the next module's stations. Its own test sets it low.
-    instance = Platform.create(tmp_path_factory.mktemp("platform"), env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000"})
+    # METRICS_TOKEN: tests/test_metrics_e2e.py scrapes /metrics as Prometheus would.
+    instance = Platform.create(
+        tmp_path_factory.mktemp("platform"),
+        env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000", "METRICS_TOKEN": METRICS_TOKEN},
+    )
     try:
         instance.start_daphne()
         yield instance
