@@ -105,7 +105,6 @@ INSTALLED_APPS = [
     "certificates",
     "commands",
     "health",  # /health, /ready, /metrics (issue 16)
-    "diagnostics",
     "smartcharging",
     "console",
     "simulator",  # manage.py simulate_station; the platform's apps never import it
