@@ -17,6 +17,7 @@ the latency tail: measured with 5,000 stations, p99 about 770 ms with default se
 """
 from __future__ import annotations
 
+import decimal
 import gc
 import logging
 import threading
@@ -25,6 +26,8 @@ import time
 logger = logging.getLogger(__name__)
 
 THRESHOLDS = (50_000, 20, 20)
+# ocpp.messages._validate_payload: the 1.6 messages whose schedules it checks with Decimal.
+DECIMAL_SCHEMAS = {("1.6", 2, "SetChargingProfile"), ("1.6", 2, "RemoteStartTransaction"), ("1.6", 3, "GetCompositeSchedule")}
 FREEZE_EVERY = 10.0
 UNFREEZE_EVERY = 3600.0
 
@@ -42,8 +45,12 @@ def warm_up() -> None:
     for version, actions in (("1.6", Action16), ("2.0.1", Action201)):
         for action in actions:
             for message_type in (messages.MessageType.Call, messages.MessageType.CallResult):
+                # The library validates these with Decimal-parsed schemas (1.6 multipleOf 0.1) but caches
+                # validators by name only: a float-parsed one warmed here fails every such message
+                # (Decimal / float TypeError). Warm them the way the library uses them.
+                parse_float = decimal.Decimal if (version, message_type, action.value) in DECIMAL_SCHEMAS else float
                 try:
-                    messages.get_validator(message_type, action.value, version)
+                    messages.get_validator(message_type, action.value, version, parse_float=parse_float)
                 except (OSError, ValueError):
                     pass
 
