@@ -56,6 +56,10 @@ OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200, minimum=1)
 OCPP_RATE_LIMIT_CLOSE_AFTER = env_int("OCPP_RATE_LIMIT_CLOSE_AFTER", 60, minimum=1)
 # Seconds the platform waits for a station's answer to a remote action.
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30, minimum=1)
+# The site balancer (smartcharging.scheduling): milliseconds a session start/stop, and a meter value,
+# wait before the location's shares are recomputed (requests meanwhile fold into one recompute).
+SMART_CHARGING_DEBOUNCE = env_int("SMART_CHARGING_DEBOUNCE_MS", 300, minimum=0) / 1000
+SMART_CHARGING_METER_DEBOUNCE = env_int("SMART_CHARGING_METER_DEBOUNCE_MS", 2000, minimum=0) / 1000
 # Failed logins per (address, identity) per minute before that pair's further attempts are slowed
 # to one verification per OCPP_AUTH_THROTTLE_DELAY seconds (ocpp_gateway.auth); never refused outright.
 OCPP_AUTH_FAILURES_PER_MINUTE = env_int("OCPP_AUTH_FAILURES_PER_MINUTE", 20, minimum=1)

@@ -65,6 +65,7 @@ urlpatterns = [
     path("", include("firmware.urls")),
     path("api/", include("commands.urls")),
     path("api/", include("certificates.urls_api")),
+    path("api/", include("smartcharging.urls_api")),
     path("api/", include(router.urls)),
     path("pki/", include("certificates.urls")),
 ]
