@@ -146,6 +146,10 @@ def _bounded_int(text: str) -> int:
 
 
 _INF = float("inf")
+# A \uD800-\uDFFF escape: the only way a surrogate gets into a frame (the websocket layer refuses
+# text that is not UTF-8). Pairs are fine (an emoji); a lone one is no Unicode character
+# (RFC 8259 §8.2): stored, it fails every UTF-8 encoding later (the API's JSON, a page, a CSV).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int)
 
 
@@ -175,6 +179,11 @@ def parse_json(text: str) -> Any:
     # Counting brackets is C-speed and bounds the depth from above: most frames skip the walk.
     if text.count("[") + text.count("{") > MAX_NESTING and _too_deep(data):
         raise _Unacceptable(f"JSON nested deeper than {MAX_NESTING} levels")
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Unacceptable("a string holds a lone UTF-16 surrogate, which is not a character") from None
     return data
 
 

@@ -193,3 +193,15 @@ async def test_a_late_answer_does_not_confuse_the_next_request(onboarded, connec
         await asyncio.sleep(0.02)
     assert results[0] == "timeout"
     assert results[1].configuration_key[0]["value"] == "right"
+
+
+@pytest.mark.parametrize("subprotocols,code", [(V16, "FormationViolation"), (V201, "FormatViolation")])
+async def test_a_lone_surrogate_escape_is_a_syntax_error_and_a_pair_is_a_character(onboarded, connect, subprotocols, code):
+    # "\ud800" alone is no Unicode character (RFC 8259 §8.2): stored, it failed the API's JSON with a 500.
+    station = await connect("CP-A-1", subprotocols=subprotocols)
+    reply = await station.send_raw(r'[2, "s-1", "DataTransfer", {"vendorId": "X\ud800"}]')
+    assert reply[:3] == [4, "s-1", code]
+    assert "surrogate" in reply[4]["cause"]
+    reply = await station.send_raw(r'[2, "s-2", "DataTransfer", {"vendorId": "X\ud83d\udd0c"}]')
+    assert reply[:2] == [3, "s-2"]
+    await still_open(station)
