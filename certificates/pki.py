@@ -5,6 +5,8 @@ Pure functions over `cryptography` objects plus the file layout in ``settings.PK
     ca.pem / ca.key           the CA stations trust (InstallCertificate CSMSRootCertificate) and
                               the one that signs station certificates (SignCertificate)
     server.pem / server.key   the TLS terminator's certificate (nginx or daphne), signed by the CA
+    server-rsa.pem / .key     the same names with an RSA 2048 key, beside it: the TLS_RSA_WITH_AES_*_GCM
+                              suites of 2.0.1 A00.FR.318 (TC_A_04, TC_A_07) need an RSA certificate
 
 Private keys are written 0600 and never leave the directory. Keys are ECDSA P-256 by default:
 OCPP 2.0.1 Part 2 A00.FR.318 and the 1.6 Security Whitepaper list ECDHE-ECDSA suites first, and
@@ -63,8 +65,16 @@ class PkiPaths:
     def server_key(self) -> Path:
         return self.directory / "server.key"
 
+    @property
+    def server_rsa_cert(self) -> Path:
+        return self.directory / "server-rsa.pem"
+
+    @property
+    def server_rsa_key(self) -> Path:
+        return self.directory / "server-rsa.key"
+
     def all(self) -> tuple[Path, ...]:
-        return (self.ca_cert, self.ca_key, self.server_cert, self.server_key)
+        return (self.ca_cert, self.ca_key, self.server_cert, self.server_key, self.server_rsa_cert, self.server_rsa_key)
 
 
 # --- keys and files ------------------------------------------------------------------------------
@@ -227,6 +237,14 @@ def build_server_certificate(
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
     ).add_extension(x509.SubjectAlternativeName(names), critical=False)
     return builder.sign(ca_key, _hash_for(ca_key))
+
+
+def server_hostnames(cert: x509.Certificate) -> list[str]:
+    """The names and addresses a server certificate is valid for (its subjectAltName), in order."""
+    sans = _extension(cert, x509.SubjectAlternativeName)
+    if sans is None:
+        return common_names(cert.subject)
+    return [str(n.value) for n in sans if isinstance(n, (x509.DNSName, x509.IPAddress))]
 
 
 def common_names(name: x509.Name) -> list[str]:

@@ -15,7 +15,17 @@ from certificates.admission import (
     station_connection_secured,
     station_security_profile_raise,
 )
-from certificates.authority import ca_certificate_pem, ca_hash_data, pki_current, pki_exists, pki_import, pki_init, pki_paths
+from certificates.authority import (
+    ca_certificate_pem,
+    ca_hash_data,
+    pki_add_rsa_server_certificate,
+    pki_current,
+    pki_exists,
+    pki_import,
+    pki_init,
+    pki_paths,
+    pki_rsa_missing,
+)
 from certificates.installed import installed_certificates_replace
 from certificates.passwords import (
     password_generate,
@@ -54,9 +64,11 @@ __all__ = [
     "password_rotation_start",
     "pki_current",
     "pki_exists",
+    "pki_add_rsa_server_certificate",
     "pki_import",
     "pki_init",
     "pki_paths",
+    "pki_rsa_missing",
     "security_command_create",
     "security_command_dispatch",
     "security_command_finished",

@@ -314,3 +314,104 @@ async def test_a_security_event_over_tls_is_shown_on_the_station_page(tls):
     page = tls.platform.admin().page(f"/admin/stations/station/{station_pk}/change/")
     assert "InvalidCsmsCertificate" in page and "chain too long" in page
     assert "2 - wss:// with Basic auth" in page
+
+
+# --- 2.0.1 A00.FR.318 cipher suites (TC_A_04, TC_A_07) -------------------------------------------
+# The OCA names → OpenSSL's. The RSA ones need the RSA server certificate init_pki makes beside the ECDSA one.
+REQUIRED_SUITES = {
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256": "AES128-GCM-SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+}
+
+
+def suite_context(tls: TlsPlatform, suite: str, *, cert_pem: bytes | None = None, key_pem: bytes | None = None) -> ssl.SSLContext:
+    """A station that offers only ``suite``, over TLS 1.2 (TLS 1.3 suites are not configurable)."""
+    context = client_context(tls.ca_pem, cert_pem=cert_pem, key_pem=key_pem)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(REQUIRED_SUITES[suite])
+    return context
+
+
+async def boot_201_on_suite(url: str, identity: str, *, context: ssl.SSLContext, password: str | None = None) -> dict:
+    """TC_A_04/07 steps 1-10: handshake, upgrade, BootNotification, StatusNotification and NotifyEvent."""
+    headers = {"Authorization": basic_auth_header(identity, password)} if password else {}
+    async with websockets.connect(
+        url + identity, ssl=context, subprotocols=["ocpp2.0.1"], additional_headers=headers, open_timeout=10
+    ) as ws:
+        ssl_object = ws.transport.get_extra_info("ssl_object")
+        server_cert = pki.load_certificate(
+            ssl.DER_cert_to_PEM_cert(ssl_object.getpeercert(binary_form=True)).encode("ascii")
+        )
+        cp = ChargePoint201(identity, ws, response_timeout=10)
+        reader = asyncio.create_task(cp.start())
+        try:
+            boot_result = await cp.call(
+                call201.BootNotification(charging_station={"model": "TLS", "vendor_name": "Sim"}, reason="PowerUp")
+            )
+            status_result = await cp.call(call201.StatusNotification(
+                timestamp="2026-03-01T10:00:00Z", connector_status="Available", evse_id=1, connector_id=1,
+            ))
+            event_result = await cp.call(call201.NotifyEvent(generated_at="2026-03-01T10:00:00Z", seq_no=0, event_data=[{
+                "event_id": 1, "timestamp": "2026-03-01T10:00:00Z", "trigger": "Delta", "actual_value": "Available",
+                "event_notification_type": "HardWiredNotification",
+                "component": {"name": "Connector", "evse": {"id": 1, "connector_id": 1}},
+                "variable": {"name": "AvailabilityState"},
+            }]))
+        finally:
+            reader.cancel()
+        return {
+            "version": ssl_object.version(),
+            "cipher": ssl_object.cipher()[0],
+            "server_cert": server_cert,
+            "boot": boot_result,
+            "answered": (status_result, event_result),
+        }
+
+
+def assert_suite_served(outcome: dict, suite: str, tls: TlsPlatform) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    assert outcome["version"] == "TLSv1.2"
+    assert outcome["cipher"] == REQUIRED_SUITES[suite]
+    key = outcome["server_cert"].public_key()
+    if "_RSA_WITH_" in suite:
+        assert isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048
+    else:
+        assert isinstance(key, ec.EllipticCurvePublicKey) and key.key_size >= 224
+    # TC_A_04 tool validations: a serial number, a commonName with the server's name, signed by the CA.
+    assert outcome["server_cert"].serial_number
+    assert pki.common_names(outcome["server_cert"].subject) == ["127.0.0.1"]
+    assert pki.signed_by(outcome["server_cert"], tls.ca_cert)
+    # Step 8: BootNotificationResponse Accepted; step 10: answered.
+    assert outcome["boot"].status == "Accepted"
+    assert outcome["boot"].interval > 0 and outcome["boot"].current_time
+    assert all(answer is not None for answer in outcome["answered"])
+
+
+@pytest.mark.parametrize("suite", list(REQUIRED_SUITES))
+async def test_TC_A_04_each_required_suite_completes_a_handshake_and_a_boot_on_profile_2(suite, tls):
+    identity, password = new_station(tls, security_profile=2)
+    outcome = await boot_201_on_suite(tls.nginx.ocpp_url, identity, context=suite_context(tls, suite), password=password)
+    assert_suite_served(outcome, suite, tls)
+
+
+@pytest.mark.parametrize("suite", list(REQUIRED_SUITES))
+async def test_TC_A_07_each_required_suite_completes_a_handshake_and_a_boot_with_a_client_certificate(suite, tls):
+    identity, _ = new_station(tls, security_profile=3)
+    cert, key = tls.station_certificate(identity)
+    context = suite_context(tls, suite, cert_pem=cert, key_pem=key)
+    outcome = await boot_201_on_suite(tls.nginx.ocpp_url, identity, context=context)
+    assert_suite_served(outcome, suite, tls)
+    assert "3 - wss:// with client certificate" in profile_shown(tls, identity)
+
+
+async def test_a_suite_outside_the_list_is_refused(tls):
+    """Only the listed suites: a CBC suite without forward secrecy gets no handshake."""
+    identity, password = new_station(tls, security_profile=2)
+    context = client_context(tls.ca_pem)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers("AES128-SHA256")
+    with pytest.raises(ssl.SSLError):
+        await boot_201_on_suite(tls.nginx.ocpp_url, identity, context=context, password=password)

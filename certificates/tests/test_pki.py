@@ -151,3 +151,44 @@ def test_certificate_hash_data_matches_openssl_ocsp_style_hashes():
     assert data["issuerKeyHash"] == digest.finalize().hex()
     assert data["serialNumber"] == format(ca.serial_number, "x")
     assert data["hashAlgorithm"] == "SHA256"
+
+
+def test_init_pki_makes_an_rsa_server_certificate_beside_the_ecdsa_one(pki_dir):
+    """2.0.1 A00.FR.318: the TLS_RSA_WITH_AES_*_GCM suites need an RSA server key (TC_A_04, TC_A_07)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    call_command("init_pki", "--hostname", "csms.example.com", "--hostname", "127.0.0.1")
+    paths = pki_paths()
+    ca = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+    ecdsa = x509.load_pem_x509_certificate(paths.server_cert.read_bytes())
+    rsa_cert = x509.load_pem_x509_certificate(paths.server_rsa_cert.read_bytes())
+    assert isinstance(ecdsa.public_key(), ec.EllipticCurvePublicKey)
+    assert isinstance(rsa_cert.public_key(), rsa.RSAPublicKey) and rsa_cert.public_key().key_size >= 2048
+    assert pki.signed_by(rsa_cert, ca)
+    assert pki.server_hostnames(rsa_cert) == ["csms.example.com", "127.0.0.1"]
+    # Static RSA key exchange encrypts with the key: keyEncipherment must be allowed.
+    assert rsa_cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment is True
+    assert stat.S_IMODE(paths.server_rsa_key.stat().st_mode) == 0o600
+    assert isinstance(pki.load_private_key(paths.server_rsa_key.read_bytes()), rsa.RSAPrivateKey)
+
+
+def test_init_pki_adds_the_rsa_certificate_to_an_older_pki_and_keeps_its_ca(pki_dir):
+    call_command("init_pki", "--hostname", "csms.example.com")
+    paths = pki_paths()
+    ca_before = paths.ca_cert.read_bytes()
+    paths.server_rsa_cert.unlink()
+    paths.server_rsa_key.unlink()
+    call_command("init_pki")
+    assert paths.ca_cert.read_bytes() == ca_before
+    rsa_cert = x509.load_pem_x509_certificate(paths.server_rsa_cert.read_bytes())
+    assert pki.server_hostnames(rsa_cert) == ["csms.example.com"]
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("init_pki")
+
+
+def test_an_import_without_an_rsa_certificate_gets_one_from_the_imported_ca(pki_dir, tmp_path):
+    args, ca = _operator_files(tmp_path)
+    call_command("init_pki", *args)
+    rsa_cert = x509.load_pem_x509_certificate(pki_paths().server_rsa_cert.read_bytes())
+    assert pki.signed_by(rsa_cert, ca)
+    assert pki.server_hostnames(rsa_cert) == ["csms.operator.net"]

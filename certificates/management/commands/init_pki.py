@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from certificates import pki
-from certificates.services import pki_import, pki_init, pki_paths
+from certificates.services import pki_add_rsa_server_certificate, pki_import, pki_init, pki_paths, pki_rsa_missing
 
 
 def _default_hostnames() -> list[str]:
@@ -41,6 +41,11 @@ class Command(BaseCommand):
         parser.add_argument("--ca-key", type=Path, help="Import: the CA private key (unencrypted PEM).")
         parser.add_argument("--server-cert", type=Path, help="Import: the TLS server certificate (PEM).")
         parser.add_argument("--server-key", type=Path, help="Import: the TLS server key (unencrypted PEM).")
+        parser.add_argument(
+            "--server-rsa-cert", type=Path,
+            help="Import (optional): an RSA TLS server certificate (PEM) for the TLS_RSA suites; made from the CA if absent.",
+        )
+        parser.add_argument("--server-rsa-key", type=Path, help="Import (optional): its key (unencrypted PEM).")
         parser.add_argument("--force", action="store_true", help="Replace an existing PKI (stations trusting the old CA are locked out).")
 
     def handle(self, *args, **opts) -> None:
@@ -53,11 +58,22 @@ class Command(BaseCommand):
                     data = [path.read_bytes() for path in imports]
                 except OSError as exc:
                     raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from None
+                rsa_paths = [opts["server_rsa_cert"], opts["server_rsa_key"]]
+                if any(rsa_paths) and not all(rsa_paths):
+                    raise CommandError("an RSA server certificate needs both --server-rsa-cert and --server-rsa-key")
+                try:
+                    rsa_data = [path.read_bytes() for path in rsa_paths] if all(rsa_paths) else [None, None]
+                except OSError as exc:
+                    raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from None
                 result = pki_import(
                     ca_cert_pem=data[0], ca_key_pem=data[1], server_cert_pem=data[2], server_key_pem=data[3],
-                    force=opts["force"],
+                    server_rsa_cert_pem=rsa_data[0], server_rsa_key_pem=rsa_data[1], force=opts["force"],
                 )
                 verb = "Imported"
+            elif pki_rsa_missing() and not opts["force"]:
+                # A PKI from before the RSA certificate: add it, keep the CA stations already trust.
+                result = pki_add_rsa_server_certificate()
+                verb = "Added the RSA server certificate to"
             else:
                 result = pki_init(
                     hostnames=opts["hostname"] or _default_hostnames(),
@@ -77,5 +93,7 @@ class Command(BaseCommand):
             f"  CA key           {paths.ca_key}  (0600)\n"
             f"  server cert      {paths.server_cert}\n"
             f"  server key       {paths.server_key}  (0600)\n"
+            f"  RSA server cert  {paths.server_rsa_cert}  (the TLS_RSA_WITH_AES_*_GCM suites)\n"
+            f"  RSA server key   {paths.server_rsa_key}  (0600)\n"
             "Stations and nginx's ssl_client_certificate take the CA certificate; it is also served at /pki/ca.pem."
         )
