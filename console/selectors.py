@@ -29,6 +29,7 @@ from stations.models import (
     ConfigurationKey,
     Connector,
     StationFault,
+    DeviceModelReport,
     DeviceModelVariable,
     OcppVersion,
     Station,
@@ -314,6 +315,11 @@ def station_device_model(*, user, station: Station) -> list[dict[str, Any]]:
 def station_fault_history(*, user, station: Station) -> QuerySet[StationFault]:
     """The station's fault records, newest first (stations.faults)."""
     return StationFault.objects.for_user(user).filter(station=station).order_by("-started_at", "-id")
+
+
+def station_device_model_reports(*, user, station: Station) -> QuerySet[DeviceModelReport]:
+    """2.0.1 reports (GetBaseReport / GetReport) by requestId, newest first: parts received, complete or not."""
+    return DeviceModelReport.objects.for_user(user).filter(station=station).order_by("-created_at", "-pk")
 
 
 def station_events(*, user, station: Station) -> QuerySet[StationEvent]:

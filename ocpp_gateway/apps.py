@@ -10,3 +10,7 @@ class OcppGatewayConfig(AppConfig):
         from ocpp_gateway import actions
 
         actions.register()
+        # Provisioning: variables, reports, configuration keys, network profiles, vendor data.
+        from ocpp_gateway import device_actions
+
+        device_actions.register()

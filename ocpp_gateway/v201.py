@@ -13,6 +13,7 @@ from ocpp.v201.enums import Action
 
 from certificates.gateway import CertificateHandlers201
 from firmware.services import firmware_status_notification
+from ocpp_gateway.device_actions import notify_report_received
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
@@ -23,7 +24,6 @@ from stations.services import (
     StatusReport,
     parse_ocpp_datetime,
     station_boot,
-    station_device_model_store,
     station_events_record,
 )
 
@@ -71,10 +71,9 @@ class ChargePoint201(CertificateHandlers201, SmartChargingHandlers201, GatewayCh
 
     @on(Action.notify_report)
     async def on_notify_report(self, request_id: int, seq_no: int, **kwargs):
-        await database_sync_to_async(station_device_model_store)(
-            station=self.consumer.station,
-            report_data=self.payload.get("reportData") or [],
-            replace=request_id == self.base_report_request_id and seq_no == 0,
+        # Stored with its report (the boot read's or an operator's GetBaseReport / GetReport).
+        await database_sync_to_async(notify_report_received)(
+            station=self.consumer.station, payload=self.payload, boot_request_id=self.base_report_request_id
         )
         return call_result.NotifyReport()
 

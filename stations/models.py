@@ -394,6 +394,35 @@ class DeviceModelVariable(models.Model):
         return f"{self.component}.{self.variable}[{self.attribute_type}]={self.value}"
 
 
+class DeviceModelReport(models.Model):
+    """A 2.0.1 device model report (GetBaseReport / GetReport, B07/B08) by its requestId.
+
+    The station answers the request with a status and sends the data in NotifyReport parts (seqNo
+    from 0, tbc until the last): this row counts the parts and says whether the last one arrived.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="device_model_reports")
+    request_id = models.PositiveIntegerField()
+    # ReportBaseEnumType for GetBaseReport; "Custom" for a GetReport (criteria / componentVariable).
+    report_base = models.CharField(max_length=30, blank=True)
+    parts = models.PositiveIntegerField(default=0)
+    variables = models.PositiveIntegerField(default=0, help_text="Variable attributes reported so far.")
+    complete = models.BooleanField(default=False, help_text="The last part (tbc false) arrived.")
+    generated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StationScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["station", "-created_at"]
+        verbose_name = "device model report"
+        constraints = [models.UniqueConstraint(fields=["station", "request_id"], name="unique_device_model_report")]
+
+    def __str__(self) -> str:
+        return f"{self.report_base or 'Report'} #{self.request_id}"
+
+
 class StationEvent(models.Model):
     """A 2.0.1 NotifyEvent item or a (1.6 security extension / 2.0.1) SecurityEventNotification."""
 

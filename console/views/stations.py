@@ -226,6 +226,7 @@ def station_maintenance(request: HttpRequest, identity: str) -> HttpResponse:
     context = {
         "configuration": selectors.station_configuration(user=request.user, station=station),
         "device_model": selectors.station_device_model(user=request.user, station=station),
+        "reports": selectors.station_device_model_reports(user=request.user, station=station)[:20],
         "events": selectors.station_events(user=request.user, station=station)[:50],
     }
     return station_page(request, station, "maintenance", "console/station_maintenance.html", context)
