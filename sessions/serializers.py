@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from networks.api import WritableNetworkField
+from networks.models import Network
 from sessions.models import Export, ExportStatus, IdToken, IdTokenGroup, LocalListVersion, MeterSample, Session, StationLocalList
 
 
@@ -157,9 +158,15 @@ class StationLocalListSerializer(serializers.ModelSerializer):
 class LocalListNetworkSendSerializer(serializers.Serializer):
     """A local list action for every station of a network."""
 
-    network = WritableNetworkField()
+    network = serializers.CharField(help_text="The network's name; one the user may change.")
     action = serializers.ChoiceField(choices=["send_local_list", "get_local_list_version"], default="send_local_list")
     update_type = serializers.ChoiceField(choices=["Full", "Differential"], required=False, help_text="send_local_list only.")
+
+    def validate_network(self, name: str) -> Network:
+        network = Network.objects.for_user(self.context["request"].user, write=True).filter(name=name).first()
+        if network is None:
+            raise serializers.ValidationError(f"No network {name!r} you may change.")
+        return network
 
     def validate(self, attrs):
         if attrs["action"] == "send_local_list" and not attrs.get("update_type"):
