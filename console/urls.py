@@ -13,6 +13,7 @@ urlpatterns = [
     path("stations/", stations.station_list, name="station-list"),
     path("stations/add/", stations.station_add, name="station-add"),
     path("stations/export.csv", stations.station_export, name="station-export"),
+    path("stations/unknown/", stations.unknown_stations, name="unknown-stations"),
     path(f"stations/{IDENTITY}/", stations.station_detail, name="station-detail"),
     path(f"stations/{IDENTITY}/status.json", stations.station_status, name="station-status"),
     path(f"stations/{IDENTITY}/maintenance/", stations.station_maintenance, name="station-maintenance"),

@@ -28,6 +28,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certificates.proxy import TlsInfo
 from certificates.services import station_admission, station_connection_secured
+from ocpp_gateway.refusals import refused_identity_record
 from stations.models import Station
 from stations.services import station_connection_refused
 
@@ -271,4 +272,7 @@ def station_authenticate(
         station_connection_refused(
             station=station, reason=f"Connection refused from {client_address}: {reason}", at=timezone.now()
         )
+    else:
+        # Listed in the console with "Add this charger" (bounded, see ocpp_gateway.refusals).
+        refused_identity_record(identity=identity, address=client_address, at=timezone.now())
     return AuthResult(None, reason)

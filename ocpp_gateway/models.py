@@ -85,3 +85,23 @@ class QuarantinedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.station_identity or self.station_id} at {self.time:%Y-%m-%d %H:%M:%S}"
+
+
+class RefusedIdentity(models.Model):
+    """An identity no station has that tried to connect: what an operator needs to add the charger
+    (issue 16). One row per identity, bounded in all (REFUSED_IDENTITIES_MAX, the least recently
+    seen go first): anyone can knock with millions of made-up identities."""
+
+    identity = models.CharField(max_length=48, unique=True)
+    address = models.CharField(max_length=64, help_text="The client address of the latest attempt.")
+    attempts = models.PositiveBigIntegerField(default=1)
+    first_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_attempt_at"]
+        verbose_name = "refused identity"
+        verbose_name_plural = "refused identities"
+
+    def __str__(self) -> str:
+        return self.identity

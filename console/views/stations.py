@@ -18,6 +18,7 @@ from firmware import services as firmware_services
 from firmware.forms import FirmwareUpdateForm
 from firmware.models import Firmware
 from networks.admin_mixins import can_write_somewhere
+from ocpp_gateway.refusals import refused_identities_visible
 from stations.exports import station_csv_response
 from stations.models import SecurityProfile, Station, StationState
 from stations.selectors import station_category
@@ -73,11 +74,25 @@ def station_list(request: HttpRequest) -> HttpResponse:
         "vendors": selectors.station_vendors(user=request.user, network=network),
         "locations": selectors.locations_visible(user=request.user, network=network).only("id", "name"),
         "can_add": can_write_somewhere(request.user),
+        "unknown_count": refused_identities_visible(user=request.user).count(),
         "query_without_page": _query_without(request, "page"),
     }
     return render_page(
         request, "console/station_list.html", context, title="Stations", section="stations",
         fragments=("station_table",),
+    )
+
+
+@console_view
+def unknown_stations(request: HttpRequest) -> HttpResponse:
+    """Identities no station has that tried to connect (ocpp_gateway.refusals), to add them."""
+    require_write(can_write_somewhere(request.user))
+    qs = refused_identities_visible(user=request.user)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render_page(
+        request, "console/unknown_stations.html",
+        {"page": page, "query_without_page": _query_without(request, "page"), "kept": settings.REFUSED_IDENTITIES_MAX},
+        title="Unknown stations", section="stations",
     )
 
 
@@ -98,7 +113,11 @@ def _query_without(request: HttpRequest, *keys: str) -> str:
 @console_view
 def station_add(request: HttpRequest) -> HttpResponse:
     require_write(can_write_somewhere(request.user))
-    form = AddStationForm(request.POST or None, user=request.user, current_network=request.current_network)
+    # "Add this charger" on the unknown-stations page pre-fills the identity it tried.
+    initial = {"identity": request.GET.get("identity", "")[:48]}
+    form = AddStationForm(
+        request.POST or None, user=request.user, current_network=request.current_network, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         station = form.save()
         # The password exists in clear only in this request: show what the station needs, once.
