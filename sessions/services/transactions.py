@@ -54,7 +54,7 @@ def transaction_start_v16(*, station: Station, report: StartTransactionReport) -
                     evse_id=connector_id,
                     connector_id=connector_id,
                     id_token=id_tag,
-                    authorization_status=status,
+                    authorization_status=str(status),
                     started_at=at,
                 )
         except IntegrityError:
@@ -155,7 +155,7 @@ def transaction_event_v201(*, station: Station, report: TransactionEventReport) 
         if report.id_token and not session.id_token:
             session.id_token = report.id_token[:36]
             session.id_token_type = report.id_token_type[:20]
-            session.authorization_status = status
+            session.authorization_status = str(status)
         if report.seq_no is not None and (session.seq_no is None or report.seq_no >= session.seq_no):
             session.seq_no = report.seq_no
             session.trigger_reason = report.trigger_reason

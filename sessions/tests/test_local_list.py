@@ -229,3 +229,20 @@ def test_a_get_local_list_version_answer_is_stored(station_a):
         assert command.status == ("accepted" if word.startswith("Version") else "rejected")
         held = StationLocalList.objects.get(station=station_a)
         assert (held.version, held.supported) == stored
+
+
+def test_a_differential_answered_version_mismatch_is_followed_by_the_full_list(network_a, station_a):
+    from commands.services import command_finish
+
+    IdToken.objects.create(network=network_a, token="A")
+    command = Command.objects.create(
+        station=station_a, action="send_local_list", status="sent",
+        parameters={"update_type": "Differential", "version": 2, "entries": [entry("A")], "next": []},
+    )
+    command_finish(command=command, status="rejected", result="VersionMismatch", answer={"status": "VersionMismatch"})
+    assert StationLocalList.objects.get(station=station_a).version is None
+    full = Command.objects.exclude(pk=command.pk).get(station=station_a)
+    assert (full.parameters["update_type"], full.parameters["entries"]) == ("Full", [entry("A")])
+    # A Full answered Failed is not retried by the platform.
+    command_finish(command=full.pk, status="rejected", result="Failed", from_statuses=("queued", "station_offline"))
+    assert Command.objects.filter(station=station_a).count() == 2
