@@ -153,7 +153,11 @@ def _send_list_finished(command) -> None:
         return  # timed out, offline, failed: the station's list is as it was
     p = command.parameters
     local_list.station_local_list_sent(station=command.station, version=p["version"], result=command.result)
-    if command.result == "Accepted" and p.get("next"):
+    if command.result in ("VersionMismatch", "Failed") and p["update_type"] == local_list.DIFFERENTIAL:
+        # 1.6 §5.15: after a Differential answered Failed or VersionMismatch the Central System
+        # SHOULD send the full list. Once: a Full update is never retried by itself.
+        _send_full_instead(command)
+    elif command.result == "Accepted" and p.get("next"):
         # The next part of a list longer than one message: sent once this one is in.
         from commands.services import command_create
 
@@ -164,6 +168,18 @@ def _send_list_finished(command) -> None:
             parameters={**following, "next": rest},
             requested_by=command.requested_by,
         )
+
+
+def _send_full_instead(command) -> None:
+    from commands.services import command_create
+
+    try:
+        update = local_list.local_list_update(station=command.station, update_type=local_list.FULL)
+    except local_list.LocalListRefused:
+        return  # the station cannot take the list at all: its answer stays on the command
+    command_create(
+        station=command.station, action="send_local_list", parameters=update.as_parameters(), requested_by=command.requested_by
+    )
 
 
 class GetLocalListVersionForm(ActionForm):
