@@ -25,6 +25,7 @@ from firmware.models import (
     FirmwareUpdateEvent,
 )
 from networks.models import Network
+from stations import bounds
 from stations.models import OcppVersion, Station
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,9 @@ def firmware_status_notification(*, station: Station, status: str, request_id: i
     updates = FirmwareUpdate.objects.select_for_update().filter(station=station)
     info = ""
     if request_id is not None:
+        # The station quotes it back (2.0.1 L01, 1.6 SignedFirmwareStatusNotification): bounded before the
+        # lookup (stations.bounds; 2**63 overflowed SQLite's integer), out of range is a CALLERROR.
+        request_id = bounds.request_id(request_id)
         update = updates.filter(request_id=request_id).first()
         if update is None:
             info = f"requestId {request_id} is not an update this platform requested"

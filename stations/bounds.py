@@ -46,6 +46,10 @@ MIN_TRANSACTION_ID = -(2**31)
 MAX_TRANSACTION_ID = 2**31 - 1
 # 2.0.1 TransactionEvent seqNo and other counters: the PositiveIntegerField's range.
 MAX_SEQ_NO = 2**31 - 1
+# A requestId the station quotes back (2.0.1 FirmwareStatusNotification, NotifyReport, LogStatusNotification,
+# 1.6 security extension): the platform hands them out (a row's primary key, a random 31-bit number), so one
+# outside 0..2**31-1 names nothing it asked for; looked up unbounded, 2**63 overflows SQLite's integer.
+MAX_REQUEST_ID = 2**31 - 1
 
 # --- measured values (after the unit and multiplier are applied) -------------------------------
 
@@ -131,6 +135,10 @@ def connector_id(value: Any, *, field: str = "connectorId") -> int:
 
 def transaction_id_v16(value: Any, *, field: str = "transactionId") -> int:
     return bounded_int(value, field=field, low=MIN_TRANSACTION_ID, high=MAX_TRANSACTION_ID)
+
+
+def request_id(value: Any, *, field: str = "requestId") -> int:
+    return bounded_int(value, field=field, low=0, high=MAX_REQUEST_ID)
 
 
 def energy_wh(value: Any, *, field: str) -> float:

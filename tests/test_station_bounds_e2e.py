@@ -102,6 +102,12 @@ REFUSED = {
         "1.6", "StartTransaction", {"connectorId": 1, "idTag": "T1", "meterStart": HUGE, "timestamp": now()},
         "PropertyConstraintViolation",
     ),
+    "2.0.1 FirmwareStatusNotification requestId 2**63": (
+        "2.0.1", "FirmwareStatusNotification", {"status": "Downloading", "requestId": HUGE}, "PropertyConstraintViolation",
+    ),
+    "2.0.1 FirmwareStatusNotification requestId -1": (
+        "2.0.1", "FirmwareStatusNotification", {"status": "Downloading", "requestId": -1}, "PropertyConstraintViolation",
+    ),
     "1.6 StopTransaction transactionId 2**63": (
         "1.6", "StopTransaction", {"transactionId": HUGE, "meterStop": 10, "timestamp": now()}, "PropertyConstraintViolation",
     ),

@@ -30,6 +30,14 @@ def test_ids_inside_the_range_pass():
         bounds.transaction_id_v16(2**31)
 
 
+@pytest.mark.parametrize("value", [-1, 2**31, 2**63, 1.5, "7", None])
+def test_a_request_id_the_platform_cannot_have_issued_is_refused(value):
+    with pytest.raises(bounds.OutOfBounds) as refused:
+        bounds.request_id(value)
+    assert refused.value.field == "requestId"
+    assert bounds.request_id(0) == 0 and bounds.request_id(2**31 - 1) == 2**31 - 1
+
+
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), -1, 10**400, 1e13])
 def test_an_energy_register_outside_its_range_is_refused(value):
     with pytest.raises(bounds.OutOfBounds):
