@@ -177,7 +177,11 @@ def ocpp_datetime(value: datetime | str) -> datetime:
         raise ValueError(f"Not an OCPP dateTime: {type(value).__name__}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-14:00 (or year 1 at +14:00) is outside datetime's range once in UTC.
+        raise ValueError("Not an OCPP dateTime: out of range") from None
 
 
 def in_clock_window(at: datetime, *, now: datetime) -> bool:

@@ -130,3 +130,14 @@ def test_the_transaction_window_allows_slack_either_side():
     assert not bounds.in_transaction_window(start - timedelta(hours=1), started_at=start, ended_at=end)
     assert not bounds.in_transaction_window(end + timedelta(hours=1), started_at=start, ended_at=end)
     assert bounds.in_transaction_window(end + timedelta(days=1), started_at=start, ended_at=None)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59.999999-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_timestamp_that_leaves_the_calendar_in_utc_is_unreadable_not_a_crash(text):
+    # Found by the fuzz test: astimezone() raised OverflowError, a StopTransaction got InternalError.
+    with pytest.raises(ValueError):
+        bounds.ocpp_datetime(text)
+    readings, ignored = readings_from_meter_values(
+        [{"timestamp": text, "sampledValue": [{"value": "5"}]}], ocpp_version="1.6", now=NOW
+    )
+    assert readings == [] and "unreadable timestamp" in ignored[0]
