@@ -157,15 +157,19 @@ def _send_list_finished(command) -> None:
         # 1.6 §5.15: after a Differential answered Failed or VersionMismatch the Central System
         # SHOULD send the full list. Once: a Full update is never retried by itself.
         _send_full_instead(command)
-    elif command.result == "Accepted" and p.get("next"):
+    elif command.result == "Accepted" and p.get("next_versions"):
         # The next part of a list longer than one message: sent once this one is in.
         from commands.services import command_create
 
-        following, *rest = p["next"]
+        following, *rest = p["next_versions"]
+        try:
+            part = local_list.local_list_next_part(network=command.station.network, held_version=p["version"], next_version=following)
+        except local_list.LocalListRefused:
+            return
         command_create(
             station=command.station,
             action="send_local_list",
-            parameters={**following, "next": rest},
+            parameters={**part.as_parameters(), "next_versions": rest},
             requested_by=command.requested_by,
         )
 
@@ -212,6 +216,36 @@ def _list_version_finished(command) -> None:
         local_list.station_local_list_reported(station=command.station, version=version)
 
 
+class GetTransactionStatusForm(ActionForm):
+    transaction_id = forms.CharField(
+        max_length=36, required=False, label="transaction id",
+        help_text="Empty: ask whether the station holds any transaction messages not yet delivered (E14.FR.06).",
+    )
+
+
+def _transaction_status_v201(command):
+    # E14.FR.06: without transactionId the station answers for all its queued transaction messages.
+    return call201.GetTransactionStatus(transaction_id=command.parameters.get("transaction_id") or None)
+
+
+# The answer as the command shows it: ongoingIndicator (present only when a transactionId was asked,
+# E14.FR.02/03/06) and messagesInQueue (E14.FR.04/05/07/08).
+_ONGOING = {True: "Ongoing", False: "Ended", None: ""}
+
+
+def transaction_status_result(answer: dict[str, Any]) -> str:
+    queue = "messages in queue" if answer.get("messagesInQueue") else "no messages in queue"
+    ongoing = _ONGOING.get(answer.get("ongoingIndicator"), "")
+    return f"{ongoing}, {queue}" if ongoing else queue.capitalize()
+
+
+TRANSACTION_STATUS_RESULTS = frozenset(
+    transaction_status_result({"ongoingIndicator": ongoing, "messagesInQueue": queued})
+    for ongoing in (True, False, None)
+    for queued in (True, False)
+)
+
+
 def register() -> None:
     registry.register(
         registry.RemoteAction(
@@ -253,5 +287,17 @@ def register() -> None:
             description="Stop a charging session by its transaction id.",
             form=RemoteStopForm,
             build={V16: _stop_v16, V201: _stop_v201},
+        )
+    )
+    registry.register(
+        registry.RemoteAction(
+            name="get_transaction_status",
+            label="Get transaction status",
+            description="Ask whether a transaction is still ongoing and whether its messages are queued (2.0.1 E14).",
+            form=GetTransactionStatusForm,
+            build={V201: _transaction_status_v201},
+            result=transaction_status_result,
+            # Every answer is an answer: the command is accepted and its result says what the station said.
+            accepting=TRANSACTION_STATUS_RESULTS,
         )
     )
