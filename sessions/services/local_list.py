@@ -56,8 +56,10 @@ class LocalListUpdate:
     parts: list[LocalListPart] = field(default_factory=list)
 
     def as_parameters(self) -> dict[str, Any]:
+        # Only the first part's entries: each further part is rebuilt from the frozen versions when
+        # the one before is accepted (local_list_next_part), so no command carries the whole list.
         first, *rest = self.parts
-        return {**first.as_parameters(), "next": [p.as_parameters() for p in rest]}
+        return {**first.as_parameters(), "next_versions": [p.version for p in rest]}
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,14 @@ def local_list_update(*, station: Station, update_type: UpdateType) -> LocalList
             version = _version_create(network=station.network, entries=state)
             parts.append(LocalListPart(update_type if index == 0 else DIFFERENTIAL, version.version, chunk))
     return LocalListUpdate(parts=parts)
+
+
+def local_list_next_part(*, network: Network, held_version: int, next_version: int) -> LocalListPart:
+    """The Differential part that takes a station from ``held_version`` to ``next_version`` (both frozen)."""
+    versions = {v.version: v.entries for v in LocalListVersion.objects.filter(network=network, version__in=[held_version, next_version])}
+    if next_version not in versions or held_version not in versions:
+        raise LocalListRefused(f"List version {held_version} or {next_version} of {network} is gone: send a Full list.")
+    return LocalListPart(DIFFERENTIAL, next_version, local_list_differential(versions[held_version], versions[next_version]))
 
 
 # --- The station's answers ---------------------------------------------------------------------------

@@ -207,15 +207,18 @@ def test_the_requests_follow_the_schemas_of_both_versions(network_a, station_a):
 def test_an_accepted_part_sends_the_next_and_records_the_version(network_a, station_a):
     from commands.services import command_finish
 
-    part = {"update_type": "Differential", "version": 4, "entries": [entry("E")], "next": []}
-    command = Command.objects.create(
-        station=station_a, action="send_local_list", status="sent",
-        parameters={"update_type": "Full", "version": 3, "entries": [entry("D")], "next": [part]},
-    )
+    ConfigurationKey.objects.create(station=station_a, key="SendLocalListMaxLength", value="2")
+    for token in ["A", "B", "C"]:
+        IdToken.objects.create(network=network_a, token=token)
+    parameters = command_parameters_clean(station=station_a, action="send_local_list", data={"update_type": "Full"})
+    # Only the first part travels in the command; the next ones are named by their versions.
+    assert parameters == {"update_type": "Full", "version": 2, "entries": [entry("A"), entry("B")], "next_versions": [3]}
+    command = Command.objects.create(station=station_a, action="send_local_list", status="sent", parameters=parameters)
     command_finish(command=command, status="accepted", result="Accepted", answer={"status": "Accepted"})
-    assert StationLocalList.objects.get(station=station_a).version == 3
+    assert StationLocalList.objects.get(station=station_a).version == 2
     following = Command.objects.exclude(pk=command.pk).get(station=station_a)
-    assert following.action == "send_local_list" and following.parameters == part
+    assert following.action == "send_local_list"
+    assert following.parameters == {"update_type": "Differential", "version": 3, "entries": [entry("C")], "next_versions": []}
 
 
 def test_a_get_local_list_version_answer_is_stored(station_a):
@@ -237,7 +240,7 @@ def test_a_differential_answered_version_mismatch_is_followed_by_the_full_list(n
     IdToken.objects.create(network=network_a, token="A")
     command = Command.objects.create(
         station=station_a, action="send_local_list", status="sent",
-        parameters={"update_type": "Differential", "version": 2, "entries": [entry("A")], "next": []},
+        parameters={"update_type": "Differential", "version": 2, "entries": [entry("A")], "next_versions": []},
     )
     command_finish(command=command, status="rejected", result="VersionMismatch", answer={"status": "VersionMismatch"})
     assert StationLocalList.objects.get(station=station_a).version is None
