@@ -26,8 +26,11 @@ migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_account_admin
 
-# Serves the admin, the API and the OCPP websocket endpoint on embedded defaults.
-run: migrate
+# Serves the admin, the API and the OCPP websocket endpoint on embedded defaults. The set-up ends
+# with the console URL and the admin's login in a box, right before serving.
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_account_admin --host $(HOST) --port $(PORT)
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 # The worker runs celery beat (the periodic tasks of CELERY_BEAT_SCHEDULE) in the same process.

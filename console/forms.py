@@ -35,12 +35,25 @@ class LocationForm(forms.ModelForm):
             self.fields["network"].initial = networks.first().pk
 
 
+class LocationSelect(forms.Select):
+    """Each location option carries its network (data-network): the add form shows only the
+    locations of the network picked above it (console/static/console/pages.js)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-network"] = str(instance.network_id)
+        return option
+
+
 class AddStationForm(forms.Form):
     """Onboarding: pick a location or create one, then name, identity and password."""
 
     network = forms.ModelChoiceField(queryset=Network.objects.none())
     location = forms.ModelChoiceField(
-        queryset=Location.objects.none(), required=False, empty_label="— create a new location —"
+        queryset=Location.objects.none(), required=False, empty_label="— create a new location —",
+        widget=LocationSelect,
     )
     new_location_name = forms.CharField(label="New location name", max_length=200, required=False)
     new_location_country = forms.ChoiceField(

@@ -59,6 +59,10 @@ def test_make_run_on_a_fresh_checkout_serves_admin_api_and_ocpp(tmp_path):
         output = server.output()
         assert "Created account admin 'admin'." in output
         password = re.search(r"Its password is: (\S+)", output).group(1)
+        # The set-up ends with the console URL and the login in a box, right before serving (issue 16).
+        assert f"| Console:  http://127.0.0.1:{port}/console/" in output
+        assert f"| Password: {password}" in output
+        assert output.index("| Password:") < output.index("Serving on http://")
 
         login_page = HttpClient(base).get("/admin/login/")
         assert "Switch charging platform" in login_page.text and 'name="password"' in login_page.text

@@ -4,12 +4,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from networks.middleware import SESSION_KEY as NETWORK_SESSION_KEY
+from networks.models import Network
 from networks.querysets import is_account_admin
 from switchplatform.admin_site import can_use_admin
 
@@ -69,3 +71,13 @@ def require_write(allowed: bool) -> None:
     """Viewers may look at their network's objects but not change them."""
     if not allowed:
         raise PermissionDenied("Your role in this network is read-only.")
+
+
+def follow_to_network(request: HttpRequest, network: Network) -> None:
+    """Something was just created in another network than the one selected: select its network,
+    so the next page (the station, the location) is not a "Not Found" of the narrowed console."""
+    current = request.current_network
+    if current is not None and current.pk != network.pk:
+        request.session[NETWORK_SESSION_KEY] = network.pk
+        request.current_network = network
+        messages.info(request, f"Created in {network.name}: the console now shows {network.name}.")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from console import selectors
 from console.forms import LocationForm
-from console.views.base import console_view, render_page, require_write
+from console.views.base import console_view, follow_to_network, render_page, require_write
 from locations import services as location_services
 from locations.models import Location
 from networks.admin_mixins import can_write_somewhere
@@ -74,6 +74,7 @@ def location_add(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         location = form.save()
         messages.success(request, f"Location {location.name} created.")
+        follow_to_network(request, location.network)
         return HttpResponseRedirect(reverse("console:location-detail", args=[location.pk]))
     return _location_form_page(request, form, title="Create a location", location=None)
 

@@ -12,7 +12,7 @@ from console import selectors
 from console.action_menu import menu_actions
 from commands import services as command_services
 from console.forms import AddStationForm, StationRegistrationForm
-from console.views.base import console_view, render_page, require_write
+from console.views.base import console_view, follow_to_network, render_page, require_write
 from firmware import selectors as firmware_selectors
 from firmware import services as firmware_services
 from firmware.forms import FirmwareUpdateForm
@@ -120,12 +120,15 @@ def station_add(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         station = form.save()
-        # The password exists in clear only in this request: show what the station needs, once.
-        details = station_connection_details(station=station, password=form.cleaned_data["password"])
+        # The password exists in clear only in this request: show what the station needs, once,
+        # as typed (or generated) and in the hex form Zaptec and 1.6 AuthorizationKey take.
+        password = form.cleaned_data["password"]
+        details = station_connection_details(station=station, password=password)
+        follow_to_network(request, station.network)
         return render_page(
             request,
             "console/station_connect.html",
-            {"station": station, "details": details},
+            {"station": station, "details": details, "password": password},
             title=f"Connect {station.name}",
             section="stations",
         )

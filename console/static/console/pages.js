@@ -26,8 +26,19 @@ const ConsolePages = {
   // Add a station: the new-location fields only while no existing location is picked.
   addStationForm() {
     const location = document.getElementById("id_location"), block = document.getElementById("new-location");
+    const network = document.getElementById("id_network");
     const sync = () => { block.hidden = !!location.value; };
-    location.addEventListener("change", sync); sync();
+    // Only the picked network's locations: a station's location is one of its network's.
+    const narrow = () => {
+      for (const option of location.options) {
+        if (!option.dataset.network) continue;
+        option.hidden = option.disabled = !!network.value && option.dataset.network !== network.value;
+      }
+      if (location.selectedOptions[0] && location.selectedOptions[0].disabled) location.value = "";
+      sync();
+    };
+    network.addEventListener("change", narrow);
+    location.addEventListener("change", sync); narrow();
     document.getElementById("generate-password").addEventListener("click", (e) => {
       document.getElementById(e.target.dataset.target).value = Console.randomPassword(20);
     });
