@@ -12,7 +12,9 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
 from certificates.gateway import CertificateHandlers201
+from displays.gateway import DisplayHandlers201
 from firmware.services import firmware_status_notification
+from monitoring.gateway import MonitoringHandlers201
 from ocpp_gateway.device_actions import notify_report_received
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
@@ -31,7 +33,9 @@ logger = logging.getLogger(__name__)
 
 
 # CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
-class ChargePoint201(CertificateHandlers201, SmartChargingHandlers201, GatewayChargePoint, ChargePoint):
+class ChargePoint201(
+    CertificateHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, GatewayChargePoint, ChargePoint
+):
     read_configuration_after_boot = True
     base_report_request_id: int | None = None
 

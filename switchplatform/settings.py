@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "channels",
     "networks",
     "locations",
+    "monitoring",  # OCPP 2.0.1 N: variable monitoring, customer information
+    "displays",  # OCPP 2.0.1 O: display messages
     "stations",
     "ocpp_gateway",
     "sessions.apps.ChargingSessionsConfig",

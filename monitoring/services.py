@@ -1,0 +1,155 @@
+"""Writes of the monitoring app: what stations report (NotifyMonitoringReport, NotifyCustomerInformation)
+and what they answered to the platform's monitoring commands."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from monitoring.models import CustomerInformationPart, MonitoringSettings, VariableMonitor
+from stations.models import Station
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportedMonitor:
+    """One VariableMonitoringType of a NotifyMonitoringReport, numbers already bounded (stations.bounds)."""
+
+    monitor_id: int
+    component: str
+    component_instance: str
+    evse_id: int | None
+    connector_id: int | None
+    variable: str
+    variable_instance: str
+    monitor_type: str
+    value: float
+    severity: int
+    transaction: bool
+
+
+def _upsert(*, station: Station, monitor: ReportedMonitor, source: str) -> None:
+    VariableMonitor.objects.update_or_create(
+        station=station,
+        monitor_id=monitor.monitor_id,
+        defaults={
+            "component": monitor.component,
+            "component_instance": monitor.component_instance,
+            "evse_id": monitor.evse_id,
+            "connector_id": monitor.connector_id,
+            "variable": monitor.variable,
+            "variable_instance": monitor.variable_instance,
+            "monitor_type": monitor.monitor_type,
+            "value": monitor.value,
+            "severity": monitor.severity,
+            "transaction": monitor.transaction,
+            "source": source,
+        },
+    )
+
+
+def _is_full_report(*, station: Station, request_id: int) -> bool:
+    """Whether request_id is the platform's GetMonitoringReport for every monitor (no criteria)."""
+    from commands.models import Command
+
+    parameters = (
+        Command.objects.filter(pk=request_id, station=station, action="get_monitoring_report").values_list("parameters", flat=True).first()
+    )
+    return parameters is not None and not parameters.get("monitoring_criteria") and not parameters.get("component_variables")
+
+
+def monitoring_report_store(*, station: Station, request_id: int, seq_no: int, monitors: list[ReportedMonitor]) -> int:
+    """A NotifyMonitoringReport part (N02): its monitors replace the stored ones with the same ids.
+
+    The first part of a report of every monitor replaces the whole list: monitors not in it are gone.
+    """
+    with transaction.atomic():
+        if seq_no == 0 and _is_full_report(station=station, request_id=request_id):
+            VariableMonitor.objects.filter(station=station).delete()
+        for monitor in monitors:
+            _upsert(station=station, monitor=monitor, source="report")
+    return len(monitors)
+
+
+def _results(command, field: str) -> list[dict[str, Any]]:
+    answer = command.answer if isinstance(command.answer, dict) else {}
+    results = answer.get(field)
+    return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
+
+
+def _chunk(command, field: str) -> list[Any]:
+    items = command.parameters.get(field) or []
+    limit = command.parameters.get("items_per_message")
+    return items[:limit] if limit else items
+
+
+def monitors_set_answered(*, command) -> int:
+    """SetVariableMonitoring answered (N04): each Accepted result with its id is a monitor the station has.
+
+    N04.FR.01 gives one result per requested monitor; they are matched by position, as the
+    results repeat component, variable and type but not the value.
+    """
+    requested = _chunk(command, "monitors")
+    results = _results(command, "setMonitoringResult")
+    stored = 0
+    for position, result in enumerate(results):
+        if result.get("status") != "Accepted" or position >= len(requested):
+            continue
+        monitor_id = result.get("id")
+        if type(monitor_id) is not int or not 0 <= monitor_id <= 2**31 - 1:
+            continue
+        item = requested[position]
+        _upsert(
+            station=command.station,
+            monitor=ReportedMonitor(
+                monitor_id=monitor_id,
+                component=item["component"],
+                component_instance=item.get("component_instance", ""),
+                evse_id=item.get("evse_id"),
+                connector_id=item.get("connector_id"),
+                variable=item["variable"],
+                variable_instance=item.get("variable_instance", ""),
+                monitor_type=item["type"],
+                value=float(item["value"]),
+                severity=item["severity"],
+                transaction=bool(item.get("transaction")),
+            ),
+            source="set",
+        )
+        stored += 1
+    return stored
+
+
+def monitors_clear_answered(*, command) -> int:
+    """ClearVariableMonitoring answered (N06): Accepted and NotFound ids are monitors the station no longer has."""
+    gone = [
+        r.get("id") for r in _results(command, "clearMonitoringResult") if r.get("status") in ("Accepted", "NotFound") and type(r.get("id")) is int
+    ]
+    deleted, _ = VariableMonitor.objects.filter(station=command.station, monitor_id__in=gone).delete()
+    return deleted
+
+
+def monitoring_settings_answered(*, command) -> None:
+    """SetMonitoringBase / SetMonitoringLevel accepted: the station page shows what is in force."""
+    if command.status != "accepted":
+        return
+    settings, _ = MonitoringSettings.objects.get_or_create(station=command.station)
+    if command.action == "set_monitoring_base":
+        settings.monitoring_base = command.parameters["monitoring_base"]
+    else:
+        settings.monitoring_level = command.parameters["severity"]
+    settings.save()
+
+
+def customer_information_store(
+    *, station: Station, request_id: int, seq_no: int, tbc: bool, data: str, generated_at: datetime
+) -> CustomerInformationPart:
+    """A NotifyCustomerInformation part (N09.FR.04, N10): stored once; a resent part replaces itself."""
+    part, _ = CustomerInformationPart.objects.update_or_create(
+        station=station, request_id=request_id, seq_no=seq_no, defaults={"tbc": tbc, "data": data, "generated_at": generated_at}
+    )
+    return part

@@ -1,0 +1,76 @@
+"""A 2.0.1 simulated station with a display and variable monitors (simulator.monitoring,
+simulator.displays) that keeps every CALL the platform sent exactly as it arrived (camelCase, as on
+the wire), for tests that assert the CSMS's messages field by field; plus the API helpers the N and O
+test modules share."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from simulator import Station201
+from simulator.displays import DisplayMixin201
+from simulator.monitoring import MonitoringMixin201
+from tests.servers import Api, until, wait_for
+
+
+class RecordingStation201(MonitoringMixin201, DisplayMixin201, Station201):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def route_message(self, raw: str) -> None:
+        message = json.loads(raw)
+        if message[0] == 2:
+            self.calls.append((message[2], message[3]))
+        await super().route_message(raw)
+
+    def sent(self, action: str) -> list[dict[str, Any]]:
+        """The payloads of every `action` CALL the platform sent, in order."""
+        return [payload for name, payload in self.calls if name == action]
+
+    async def wait_sent(self, action: str, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+        await until(lambda: len(self.sent(action)) >= count, timeout=timeout, what=f"{count} {action} from the platform")
+        return self.sent(action)
+
+
+@contextlib.asynccontextmanager
+async def recording_station(new_station, *, prefix: str = "NO", before_boot=None, **kwargs):
+    """A booted RecordingStation201; `before_boot(sim)` changes it before it boots (its device model)."""
+    created = new_station(prefix)
+    sim = RecordingStation201(identity=created.identity, password=created.password, url=created.url, **kwargs)
+    if before_boot is not None:
+        before_boot(sim)
+    await sim.connect()
+    try:
+        await sim.boot()
+        await sim.send_all_status()
+        yield sim
+    finally:
+        await sim.disconnect()
+    # Every request the platform sent passed the OCA schema (the library validates each CALL).
+    assert sim.errors_sent == [], f"the station answered the platform with CALLERRORs: {sim.errors_sent}"
+
+
+async def act(api: Api, identity: str, action: str, expect=(201, 202), **params) -> dict:
+    response = await asyncio.to_thread(api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect)
+    return response.json()
+
+
+async def outcome(api: Api, command_id: int, timeout: float = 15) -> dict:
+    def final() -> dict | None:
+        command = api.get(f"/api/commands/{command_id}/", expect=200).json()
+        return command if command["final"] else None
+
+    return await asyncio.to_thread(wait_for, final, timeout=timeout, what=f"command {command_id} to finish")
+
+
+async def operator_action(api: Api, identity: str, action: str, **params) -> dict:
+    """What an operator does through the API: send the action, then read its outcome."""
+    sent = await act(api, identity, action, **params)
+    return await outcome(api, sent["id"])
+
+
+async def listed(api: Api, path: str, **params) -> list[dict]:
+    return await asyncio.to_thread(api.results, path, **params)
