@@ -71,6 +71,9 @@ def station_connection_secured(*, station: Station, profile: int, client_cn: str
     from certificates.upgrades import upgrade_station_connected
 
     upgrade_station_connected(station=station, profile=profile)
+    # 2.0.1 A05 (TC_A_19 steps 10-11): once a station connected on a higher profile, whether
+    # through the upgrade or an operator's own SetNetworkProfile, a lower one is refused.
+    station_security_profile_raise(station=station, profile=profile)
 
 
 def station_security_profile_raise(*, station: Station, profile: int) -> bool:
