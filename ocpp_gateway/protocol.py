@@ -23,7 +23,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from jsonschema.exceptions import best_match
 from ocpp import messages as ocpp_messages
@@ -370,6 +370,8 @@ class GatewayChargePoint:
         # The one CALL awaiting the station's answer (the library allows one at a time).
         self.outstanding: tuple[str, str] | None = None
         self.triggered: set[str] = set()
+        # Work to start once the CALL being handled is answered (``after_answer``).
+        self.answered_hooks: list[Callable[[], Awaitable[Any]]] = []
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -420,10 +422,21 @@ class GatewayChargePoint:
                 await self._handle_call(msg)
             except _SCHEMA_ERRORS:
                 raise schema_error(msg, self._ocpp_version) from None
+            for hook in self.answered_hooks:
+                self.start_task(hook())
         except OCPPError as error:
             await self._send(call_error_frame(msg.unique_id, error))
         finally:
             self.current_call = None
+            self.answered_hooks.clear()
+
+    def after_answer(self, hook: Callable[[], Awaitable[Any]]) -> None:
+        """Start ``hook()`` as a task once the CALL being handled is answered (dropped if it is refused).
+
+        The library keeps one @after handler per action, which an app may already hold; this lets
+        several apps follow up on the same CALL, each after the station has its answer.
+        """
+        self.answered_hooks.append(hook)
 
     def start_task(self, coro) -> asyncio.Task:
         return self.consumer.start_task(coro)

@@ -18,6 +18,7 @@ from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
 from smartcharging.gateway import SmartChargingHandlers16
 from stations import bounds
+from tariffs.services import transaction_cost_store
 from stations.services import (
     StatusReport,
     parse_ocpp_datetime,
@@ -128,6 +129,8 @@ class ChargePoint16(CertificateHandlers16, SmartChargingHandlers16, GatewayCharg
         # The session's meter values queued before this stop are merged first (write_buffer).
         await write_buffer.flush()
         status = await database_sync_to_async(sessions.transaction_stop_v16)(station=self.consumer.station, report=report)
+        # The session's final price under its tariff (1.6 has no field for it: API, CSV and console show it).
+        await database_sync_to_async(transaction_cost_store)(station_id=self.consumer.station.pk, transaction_id=transaction_id)
         return call_result.StopTransaction(id_tag_info=sessions.id_tag_info_v16(status) if status else None)
 
     @on(Action.meter_values)

@@ -22,6 +22,7 @@ from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
 from smartcharging.gateway import SmartChargingHandlers201
 from stations import bounds
+from tariffs.gateway import CostHandlers201
 from stations.services import (
     StatusReport,
     parse_ocpp_datetime,
@@ -34,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 # CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
 class ChargePoint201(
-    CertificateHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, GatewayChargePoint, ChargePoint
+    CertificateHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, CostHandlers201,
+    GatewayChargePoint, ChargePoint
 ):
     read_configuration_after_boot = True
     base_report_request_id: int | None = None
@@ -133,7 +135,10 @@ class ChargePoint201(
         status = await database_sync_to_async(sessions.transaction_event_v201)(
             station=self.consumer.station, report=report
         )
-        return call_result.TransactionEvent(id_token_info=sessions.id_token_info_v201(status) if status else None)
+        total_cost = await self.transaction_cost(report)
+        return call_result.TransactionEvent(
+            id_token_info=sessions.id_token_info_v201(status) if status else None, total_cost=total_cost
+        )
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id: int, **kwargs):

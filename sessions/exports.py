@@ -35,6 +35,8 @@ HEADER = [
     "energy_kwh",
     "peak_power_kw",
     "stop_reason",
+    "total_cost",
+    "currency",
 ]
 # Rows fetched per database round trip (and formatted per csv.writerows call); bytes per chunk
 # handed to the HTTP server or file.
@@ -103,6 +105,8 @@ def _columns():
         "energy_wh",
         "peak_power_w",
         "stop_reason",
+        "total_cost",
+        "cost_currency",
     ]
 
 
@@ -151,7 +155,7 @@ def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
     esc = escape_cell
     for page in _pages(queryset):
         for (pk, network, location, station, evse, connector, version, tx, token, status, started, ended, seconds,
-             wh, peak, reason) in page:
+             wh, peak, reason, cost, currency) in page:
             # Python's float formatting ignores the locale: always a dot decimal separator. csv writes None as "".
             yield [
                 pk,
@@ -170,6 +174,8 @@ def export_rows(queryset: QuerySet) -> Iterator[list[Any]]:
                 f"{wh / 1000:.3f}",
                 None if peak is None else f"{peak / 1000:.3f}",
                 esc(reason),
+                None if cost is None else f"{cost:.2f}",
+                esc(currency),
             ]
 
 

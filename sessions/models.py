@@ -76,6 +76,11 @@ class Session(models.Model):
     seq_no = models.PositiveIntegerField(null=True, blank=True)
     trigger_reason = models.CharField(max_length=40, blank=True)
     offline = models.BooleanField(default=False)
+    # The price under the session's tariff (tariffs app): running while active, final once ended;
+    # null when no tariff applies. cost_details holds the breakdown the console and API show.
+    total_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True)
+    cost_details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

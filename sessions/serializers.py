@@ -55,6 +55,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "peak_power_kw",
             "stop_reason",
             "offline",
+            "total_cost",
+            "cost_currency",
+            "cost_details",
         ]
         read_only_fields = fields
 

@@ -369,6 +369,12 @@ class Station201(SecurityProfilesMixin201, SmartChargingMixin201, FirmwareUpdate
         self.record("ClearCache", {})
         return result201.ClearCache(status="Accepted")
 
+    @on("CostUpdated")
+    def on_cost_updated(self, total_cost: float, transaction_id: str, **kwargs):
+        # What the station's display would show the driver (2.0.1 I02).
+        self.record("CostUpdated", {"total_cost": total_cost, "transaction_id": transaction_id})
+        return result201.CostUpdated()
+
     @on("GetTransactionStatus")
     def on_get_transaction_status(self, transaction_id: str | None = None, **kwargs):
         self.record("GetTransactionStatus", {"transaction_id": transaction_id})

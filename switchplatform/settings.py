@@ -56,6 +56,8 @@ OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200, minimum=1)
 OCPP_RATE_LIMIT_CLOSE_AFTER = env_int("OCPP_RATE_LIMIT_CLOSE_AFTER", 60, minimum=1)
 # Seconds the platform waits for a station's answer to a remote action.
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30, minimum=1)
+# Seconds between two CostUpdated messages (the running cost, tariffs app) for one 2.0.1 transaction.
+COST_UPDATED_INTERVAL = env_int("COST_UPDATED_INTERVAL", 60, minimum=0)
 # The site balancer (smartcharging.scheduling): milliseconds a session start/stop, and a meter value,
 # wait before the location's shares are recomputed (requests meanwhile fold into one recompute).
 SMART_CHARGING_DEBOUNCE = env_int("SMART_CHARGING_DEBOUNCE_MS", 300, minimum=0) / 1000
@@ -107,6 +109,7 @@ INSTALLED_APPS = [
     "stations",
     "ocpp_gateway",
     "sessions.apps.ChargingSessionsConfig",
+    "tariffs",
     "firmware",
     "certificates",
     "commands",

@@ -66,6 +66,7 @@ urlpatterns = [
     path("api/", include("commands.urls")),
     path("api/", include("certificates.urls_api")),
     path("api/", include("smartcharging.urls_api")),
+    path("api/", include("tariffs.urls_api")),
     path("api/", include(router.urls)),
     path("pki/", include("certificates.urls")),
 ]
