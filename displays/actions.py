@@ -34,13 +34,14 @@ class SetDisplayMessageForm(ActionForm):
     end_date_time = forms.DateTimeField(required=False, help_text="Remove after (ISO 8601, UTC if no offset).")
     transaction_id = forms.CharField(max_length=36, required=False, help_text="Show only during this transaction (O02).")
     content = forms.CharField(max_length=512, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=False)
-    message_format = forms.ChoiceField(choices=choices(FORMATS), initial="UTF8", label="format")
+    message_format = forms.ChoiceField(choices=choices(FORMATS, blank="UTF8 (default)"), required=False, label="format")
     language = forms.CharField(max_length=8, required=False, help_text="RFC 5646 language code, e.g. en or nl-NL.")
     display_component = forms.CharField(max_length=50, required=False, help_text="The display to use, when the station has several.")
     display_component_instance = forms.CharField(max_length=50, required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        cleaned["message_format"] = cleaned.get("message_format") or "UTF8"
         start, end = cleaned.get("start_date_time"), cleaned.get("end_date_time")
         if start and end and end <= start:
             self.add_error("end_date_time", "The end comes after the start.")
