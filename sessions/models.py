@@ -269,6 +269,13 @@ class StationLocalList(models.Model):
     """The local authorization list a station holds, as far as the platform knows it."""
 
     station = models.OneToOneField(Station, on_delete=models.CASCADE, related_name="local_list", primary_key=True)
+    # Whose list ``version`` numbers: set by a send the station accepted. Version numbers are per
+    # network, so after a move to another network (or a version the station reported without a
+    # send) a Differential would be built on the wrong list: only a Full one goes.
+    network = models.ForeignKey(
+        Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The network whose list version the station holds (empty: not known).",
+    )
     # The version the station confirmed: its answer to GetLocalListVersion, or the version of the
     # last SendLocalList it accepted. Null: never asked. 0: no list. 1.6 -1: not supported.
     version = models.IntegerField(null=True, blank=True)

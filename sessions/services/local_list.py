@@ -231,9 +231,9 @@ def local_list_update(*, station: Station, update_type: UpdateType) -> LocalList
             base = []
         else:
             known = LocalListVersion.objects.filter(network=station.network, version=version).first()
-            if known is None:
+            if known is None or held.network_id != station.network_id:
                 raise LocalListRefused(
-                    f"The station holds list version {version}, which this network never sent: send a Full list."
+                    f"The station holds list version {version}, which the platform did not send it in this network: send a Full list."
                 )
             base = known.entries
         if version >= current.version:
@@ -273,7 +273,7 @@ def station_local_list_sent(*, station: Station, version: int, result: str) -> N
     """A SendLocalList was answered: remember what the station now holds (or that it cannot)."""
     values: dict[str, Any] = {"last_result": result[:50]}
     if result == "Accepted":
-        values.update(version=version, supported=True)
+        values.update(version=version, supported=True, network=station.network)
     elif result == "NotSupported":
         values["supported"] = False
     elif result == "VersionMismatch":
@@ -284,10 +284,13 @@ def station_local_list_sent(*, station: Station, version: int, result: str) -> N
 
 def station_local_list_reported(*, station: Station, version: int) -> None:
     """GetLocalListVersion answered: 0 is no list; 1.6 -1 is no local list support (§6.29)."""
+    held = StationLocalList.objects.filter(station=station).first()
+    # The list stays placed only when the station reports the very version this network sent it.
+    placed = held is not None and held.version == version and held.network_id == station.network_id
     if version < 0:
-        values: dict[str, Any] = {"version": None, "supported": False}
+        values: dict[str, Any] = {"version": None, "supported": False, "network": None}
     else:
-        values = {"version": version, "supported": True}
+        values = {"version": version, "supported": True, "network": station.network if placed else None}
     StationLocalList.objects.update_or_create(station=station, defaults=values)
 
 

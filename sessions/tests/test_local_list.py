@@ -115,7 +115,7 @@ def test_a_differential_needs_a_version_the_platform_knows(network_a, station_a)
     with pytest.raises(LocalListRefused, match="Get local list version"):
         local_list_update(station=station_a, update_type="Differential")
     local_list.station_local_list_reported(station=station_a, version=7)
-    with pytest.raises(LocalListRefused, match="version 7, which this network never sent"):
+    with pytest.raises(LocalListRefused, match="version 7, which the platform did not send it in this network"):
         local_list_update(station=station_a, update_type="Differential")
     local_list.station_local_list_reported(station=station_a, version=0)
     assert local_list_update(station=station_a, update_type="Differential").parts[0].entries == [entry("A")]
@@ -249,3 +249,29 @@ def test_a_differential_answered_version_mismatch_is_followed_by_the_full_list(n
     # A Full answered Failed is not retried by the platform.
     command_finish(command=full.pk, status="rejected", result="Failed", from_statuses=("queued", "station_offline"))
     assert Command.objects.filter(station=station_a).count() == 2
+
+
+def test_a_station_moved_to_another_network_gets_only_a_full_list(network_a, network_b, station_a):
+    IdToken.objects.create(network=network_a, token="A-CARD")
+    IdToken.objects.create(network=network_b, token="B-CARD")
+    version = local_list_update(station=station_a, update_type="Full").parts[0].version
+    local_list.station_local_list_sent(station=station_a, version=version, result="Accepted")
+    # Network B has a version 1 too, holding other tokens: a Differential from it would keep A's card.
+    assert local_list.local_list_version_current(network=network_b).version == version
+    IdToken.objects.create(network=network_b, token="B-CARD-2")
+    station_a.network = network_b
+    station_a.save(update_fields=["network"])
+    with pytest.raises(LocalListRefused, match="send a Full list"):
+        local_list_update(station=station_a, update_type="Differential")
+    (part,) = local_list_update(station=station_a, update_type="Full").parts
+    assert [e["id_token"] for e in part.entries] == ["B-CARD", "B-CARD-2"]
+
+
+def test_a_reported_version_stays_placed_only_when_it_is_the_one_sent(network_a, station_a):
+    IdToken.objects.create(network=network_a, token="A")
+    version = local_list_update(station=station_a, update_type="Full").parts[0].version
+    local_list.station_local_list_sent(station=station_a, version=version, result="Accepted")
+    local_list.station_local_list_reported(station=station_a, version=version)
+    assert StationLocalList.objects.get(station=station_a).network == network_a
+    local_list.station_local_list_reported(station=station_a, version=version + 5)
+    assert StationLocalList.objects.get(station=station_a).network is None
