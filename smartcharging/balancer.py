@@ -48,9 +48,13 @@ class Demand:
         return self.max_w
 
 
-def share_site_power(*, limit_w: float, demands: Sequence[Demand]) -> dict[int, float]:
+def share_site_power(*, limit_w: float, demands: Sequence[Demand], reserve_w: float = 0.0) -> dict[int, float]:
     """Each session's share in W (uncontrollable ones at their maximum); the shares of the
-    controllable ones never add up to more than the limit minus the uncontrollable ones."""
+    controllable ones never add up to more than the limit minus the uncontrollable ones.
+
+    ``reserve_w`` is kept free above the minimums for a session about to start (it starts at its
+    station's default profile, the minimum, before its own share reaches it): a new arrival then
+    does not push the site over its limit while the others are being turned down."""
     shares: dict[int, float] = {}
     remaining = limit_w
     for demand in demands:
@@ -68,6 +72,7 @@ def share_site_power(*, limit_w: float, demands: Sequence[Demand]) -> dict[int, 
             remaining -= minimum
         else:
             shares[demand.key] = 0.0
+    remaining = max(0.0, remaining - reserve_w)
     for _, tier_iter in groupby(admitted, key=lambda d: d.priority):
         if remaining <= 1e-9:
             break

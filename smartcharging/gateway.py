@@ -27,8 +27,19 @@ class _BalancerTriggers:
         if station is not None:
             scheduler.request(station.location_id, meter_value=meter_value)
 
+    def _station_seen(self) -> None:
+        # A station (re)connected or changed status: at a limited location (or one not computed yet
+        # by this node) it may need the balancer's default profile before its next session.
+        station = self.consumer.station
+        if station is not None and station.location_id is not None and scheduler.may_be_limited(station.location_id):
+            scheduler.request(station.location_id)
+
 
 class SmartChargingHandlers16(_BalancerTriggers):
+    @after(Action16.status_notification)
+    def after_status_notification_rebalance(self, **kwargs) -> None:
+        self._station_seen()
+
     @after(Action16.start_transaction)
     def after_start_transaction_rebalance(self, **kwargs) -> None:
         self._rebalance()
@@ -43,6 +54,10 @@ class SmartChargingHandlers16(_BalancerTriggers):
 
 
 class SmartChargingHandlers201(_BalancerTriggers):
+    @after(Action201.status_notification)
+    def after_status_notification_rebalance(self, **kwargs) -> None:
+        self._station_seen()
+
     @after(Action201.transaction_event)
     def after_transaction_event_rebalance(self, event_type: str, **kwargs) -> None:
         self._rebalance(meter_value=event_type == "Updated")

@@ -3,6 +3,7 @@ and the site balancer's I/O side (``location_rebalance``; the computation is ``s
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -260,13 +261,17 @@ def site_demands(*, sessions: list[Session], previous: dict[int, float], sent_at
     return demands
 
 
-def _balancer_spec(*, session: Session, share_w: float, site: SiteLimit) -> dict[str, Any]:
-    settings_ = station_charging_settings(session.station)
+def _limit_in_site_unit(*, station: Station, watts: float, site: SiteLimit) -> tuple[float, str]:
+    settings_ = station_charging_settings(station)
     if site.rate_unit == "W":
-        limit, unit = round(share_w, 1), "W"
-    else:
-        # Per-phase current: the unit the site's limit was given in (and the one every EVSE knows).
-        limit, unit = round(share_w / (settings_.phases * settings_.voltage), 1), "A"
+        # 1.6 limits are multiples of 0.1 (schema multipleOf); rounding down keeps the sum under.
+        return math.floor(watts * 10) / 10, "W"
+    # Per-phase current: the unit the site's limit was given in (and the one every EVSE knows).
+    return math.floor(watts / (settings_.phases * settings_.voltage) * 10) / 10, "A"
+
+
+def _balancer_spec(*, session: Session, share_w: float, site: SiteLimit) -> dict[str, Any]:
+    limit, unit = _limit_in_site_unit(station=session.station, watts=share_w, site=site)
     return {
         "id": BALANCER_PROFILE_ID_BASE + (session.evse_id or 0),
         "stack_level": BALANCER_STACK_LEVEL,
@@ -274,8 +279,40 @@ def _balancer_spec(*, session: Session, share_w: float, site: SiteLimit) -> dict
         "kind": "Relative",
         "transaction_id": session.transaction_id,
         "charging_rate_unit": unit,
+        "periods": [{"start_period": 0, "limit": limit, "number_phases": station_charging_settings(session.station).phases}],
+    }
+
+
+def _admission_spec(*, station: Station, site: SiteLimit) -> dict[str, Any]:
+    """The station's default for sessions the balancer has not seen yet: start at the minimum."""
+    settings_ = station_charging_settings(station)
+    limit, unit = _limit_in_site_unit(station=station, watts=_min_w(station), site=site)
+    return {
+        "id": BALANCER_PROFILE_ID_BASE,
+        "stack_level": BALANCER_STACK_LEVEL,
+        "purpose": "TxDefaultProfile",
+        "kind": "Relative",
+        "charging_rate_unit": unit,
         "periods": [{"start_period": 0, "limit": limit, "number_phases": settings_.phases}],
     }
+
+
+def _min_w(station: Station) -> float:
+    settings_ = station_charging_settings(station)
+    return settings_.min_current_a * settings_.phases * settings_.voltage
+
+
+def _stations_without_admission_profile(stations: list[Station]) -> list[Station]:
+    """Connected stations that were never sent the balancer's TxDefaultProfile (or lost it unanswered)."""
+    sent = set(
+        Command.objects.filter(
+            station__in=stations, action="set_charging_profile", parameters__source=ProfileSource.BALANCER,
+            parameters__profile__purpose="TxDefaultProfile",
+        )
+        .exclude(status__in=[CommandStatus.FAILED, CommandStatus.TIMED_OUT, CommandStatus.STATION_OFFLINE])
+        .values_list("station_id", flat=True)
+    )
+    return [s for s in stations if s.pk not in sent]
 
 
 def location_rebalance(*, location_id: int) -> RebalanceResult:
@@ -297,18 +334,33 @@ def location_rebalance(*, location_id: int) -> RebalanceResult:
         sessions = list(active_sessions_with_power(location_id=location_id))
         allocations = {a.session_id: a for a in SessionAllocation.objects.filter(location_id=location_id)}
         previous = {key: a.limit_w for key, a in allocations.items()}
+        stations = list(
+            Station.objects.filter(location_id=location_id).exclude(channel_name="").select_related("charging_settings")
+        )
+        controllable_stations = [s for s in stations if station_charging_settings(s).accepts_profiles is not False]
+        charging = {s.station_id for s in sessions}
+        idle = [s for s in controllable_stations if s.pk not in charging]
+        # Room for one arrival at its station's minimum (its TxDefaultProfile) while the others turn down.
+        reserve_w = max((_min_w(s) for s in idle), default=0.0)
         compute_started = time.perf_counter()
         demands = site_demands(
             sessions=sessions, previous=previous, sent_at={key: a.updated_at for key, a in allocations.items()}
         )
-        result.shares = share_site_power(limit_w=site.limit_w, demands=demands)
+        result.shares = share_site_power(limit_w=site.limit_w, demands=demands, reserve_w=reserve_w)
         result.compute_seconds = time.perf_counter() - compute_started
         controllable = {d.key for d in demands if d.controllable}
-        changes = [
-            (result.shares[s.pk] - previous.get(s.pk, float("inf")), s)
-            for s in sessions
-            if s.pk in controllable and s.transaction_id and abs(result.shares[s.pk] - previous.get(s.pk, -1e12)) > RESEND_THRESHOLD_W
-        ]
+        changes = []
+        for session in sessions:
+            if session.pk not in controllable or not session.transaction_id:
+                continue
+            old = previous.get(session.pk)
+            change = result.shares[session.pk] - (old if old is not None else float("inf"))
+            # Every decrease goes out (the sum must stay under the limit); a small increase waits
+            # for a bigger one, so meter noise does not become traffic.
+            if old is None or change < -0.1 or change > RESEND_THRESHOLD_W:
+                changes.append((change, session))
+            else:
+                result.shares[session.pk] = old  # what the station still holds
         changes.sort(key=lambda change: change[0])  # decreases (negative) first
         for _, session in changes:
             share = result.shares[session.pk]
@@ -320,6 +372,14 @@ def location_rebalance(*, location_id: int) -> RebalanceResult:
             )
             SessionAllocation.objects.update_or_create(
                 session=session, defaults={"location_id": location_id, "limit_w": share, "command": command}
+            )
+            result.sent += 1
+        for station in _stations_without_admission_profile(controllable_stations):
+            command_create(
+                station=station,
+                action="set_charging_profile",
+                parameters={"evse_id": 0, "profile": _admission_spec(station=station, site=site), "source": ProfileSource.BALANCER},
+                listener="smartcharging.balancer",
             )
             result.sent += 1
         # Sessions that ended free their share record.
