@@ -16,6 +16,7 @@ from displays.gateway import DisplayHandlers201
 from firmware.services import firmware_status_notification
 from monitoring.gateway import MonitoringHandlers201
 from ocpp_gateway.device_actions import notify_report_received
+from ocpp_gateway.data_transfer import data_transfer_received
 from ocpp_gateway.protocol import GatewayChargePoint
 from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
@@ -160,8 +161,11 @@ class ChargePoint201(
 
     @on(Action.data_transfer)
     async def on_data_transfer(self, vendor_id: str, **kwargs):
-        # No vendor extensions are implemented (2.0.1 P01).
-        return call_result.DataTransfer(status="UnknownVendorId")
+        # UnknownVendorId unless the vendor is configured (OCPP_DATA_TRANSFER_VENDORS; 1.6 §4.3, 2.0.1 P02).
+        status = await database_sync_to_async(data_transfer_received)(
+            station=self.consumer.station, vendor_id=vendor_id, message_id=kwargs.get("message_id"), data=self.payload.get("data")
+        )
+        return call_result.DataTransfer(status=status)
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status_notification(self, status: str, request_id: int | None = None, **kwargs):

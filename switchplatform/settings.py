@@ -56,6 +56,9 @@ OCPP_RATE_BURST = env_int("OCPP_RATE_BURST", 200, minimum=1)
 OCPP_RATE_LIMIT_CLOSE_AFTER = env_int("OCPP_RATE_LIMIT_CLOSE_AFTER", 60, minimum=1)
 # Seconds the platform waits for a station's answer to a remote action.
 OCPP_CALL_TIMEOUT = env_int("OCPP_CALL_TIMEOUT", 30, minimum=1)
+# Station-initiated DataTransfer (ocpp_gateway.data_transfer): vendorIds whose data is kept, each
+# optionally with its message ids ("com.example:Status|Ping,org.other"); others are UnknownVendorId.
+OCPP_DATA_TRANSFER_VENDORS = [v.strip() for v in env_str("OCPP_DATA_TRANSFER_VENDORS").split(",") if v.strip()]
 # Seconds between two CostUpdated messages (the running cost, tariffs app) for one 2.0.1 transaction.
 COST_UPDATED_INTERVAL = env_int("COST_UPDATED_INTERVAL", 60, minimum=0)
 # The site balancer (smartcharging.scheduling): milliseconds a session start/stop, and a meter value,

@@ -442,8 +442,12 @@ async def _certificate_by_trigger(api, sim) -> dict:
 
 @pytest.fixture(scope="module")
 def pki_platform(tmp_path_factory):
-    """A platform with its CA (the shared one has none: other modules expect that)."""
-    instance = Platform.create(tmp_path_factory.mktemp("provisioning-pki"), env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000"})
+    """A platform with its CA (the shared one has none: other modules expect that) and a vendor whose
+    DataTransfer it takes."""
+    instance = Platform.create(
+        tmp_path_factory.mktemp("provisioning-pki"),
+        env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000", "OCPP_DATA_TRANSFER_VENDORS": "com.example.fleet:Status|Ping"},
+    )
     try:
         instance.manage("init_pki", "--hostname", "127.0.0.1")
         instance.start_daphne()
@@ -496,12 +500,30 @@ async def test_data_transfer_both_directions(version, api, new_station, network)
         done = await operator_action(api, sim.identity, "data_transfer", vendor_id="com.example", message_id="Ping", data='{"n": 1}')
         assert await sim.wait_for_request("DataTransfer") == {"vendor_id": "com.example", "message_id": "Ping", "data": '{"n": 1}'}
         assert (done["status"], done["result"], done["answer"]) == ("rejected", "UnknownVendorId", {"status": "UnknownVendorId"})
-        # Station-initiated: no vendor extension is configured, so UnknownVendorId (1.6 §4.3, 2.0.1 P02.FR.06? P01).
+        # Station-initiated: no vendor is configured on this platform, so UnknownVendorId (1.6 §4.3, 2.0.1 P02.FR.06).
         module = call16 if version == "1.6" else __import__("ocpp.v201.call", fromlist=["DataTransfer"])
         answer = await sim.request(module.DataTransfer(vendor_id="com.example", message_id="Hello", data="x"))
         assert answer.status == "UnknownVendorId"
         refused = await act(api, sim.identity, "data_transfer", expect=400, vendor_id="v" * 256)
         assert "255" in " ".join(refused["vendor_id"])
+
+
+async def test_TC_P_02_data_transfer_from_a_station_is_kept_only_for_a_configured_vendor(pki_platform, new_station):
+    from ocpp.v201 import call as call201
+
+    admin = pki_platform.admin()
+    async with station(Station201, pki_station(pki_platform, new_station), NETWORK) as sim:
+        # TC_P_02_CSMS: a vendor the platform has no agreement with.
+        answer = await sim.request(call201.DataTransfer(vendor_id="org.unknown", message_id="Status", data="x"))
+        assert (answer.status, answer.data) == ("UnknownVendorId", None)
+        answer = await sim.request(call201.DataTransfer(vendor_id="com.example.fleet", message_id="Reboot"))
+        assert answer.status == "UnknownMessageId"
+        answer = await sim.request(call201.DataTransfer(vendor_id="com.example.fleet", message_id="Status", data={"temp": 41}))
+        assert answer.status == "Accepted"
+    page = await asyncio.to_thread(maintenance_page, admin, sim.identity)
+    events = re.search(r'id="station-events".*?</table>', page, re.S).group(0)
+    assert "com.example.fleet" in events and "Status" in events and "{&quot;temp&quot;: 41}" in events
+    assert "org.unknown" not in events and "Reboot" not in events
 
 
 # --- TriggerMessage covers every requestable message --------------------------------------------------

@@ -233,3 +233,19 @@ def test_data_transfer_and_extended_trigger_requests(v16):
     _, payload = sent(v16, "extended_trigger_message", requested_message="SignChargePointCertificate")
     assert payload == {"requestedMessage": "SignChargePointCertificate"}
     assert "requested_message" in errors_of(v16, "extended_trigger_message", requested_message="SignV2GCertificate")
+
+
+def test_a_station_s_data_transfer_is_kept_only_for_a_configured_vendor(v16, settings):
+    from ocpp_gateway.data_transfer import data_transfer_received
+    from stations.models import StationEvent
+
+    assert data_transfer_received(station=v16, vendor_id="com.example", message_id="Status", data="1") == "UnknownVendorId"
+    settings.OCPP_DATA_TRANSFER_VENDORS = ["COM.Example:Status", "org.any"]
+    assert data_transfer_received(station=v16, vendor_id="com.example", message_id="Other", data="1") == "UnknownMessageId"
+    assert data_transfer_received(station=v16, vendor_id="com.example", message_id="Status", data="x" * 20_000) == "Accepted"
+    assert data_transfer_received(station=v16, vendor_id="org.any", message_id=None, data={"a": [1]}) == "Accepted"
+    events = list(StationEvent.objects.filter(station=v16, source="DataTransfer").order_by("pk"))
+    assert [(e.component, e.event_type, len(e.value), e.data["truncated"]) for e in events] == [
+        ("com.example", "Status", 10_000, True),
+        ("org.any", "", len('{"a": [1]}'), False),
+    ]
