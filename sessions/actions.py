@@ -190,15 +190,23 @@ class GetLocalListVersionForm(ActionForm):
     pass
 
 
+def _list_version_number(answer: dict[str, Any]) -> Any:
+    return answer.get("listVersion", answer.get("versionNumber")) if isinstance(answer, dict) else None
+
+
 def _list_version(answer: dict[str, Any]) -> int | None:
-    value = answer.get("listVersion", answer.get("versionNumber")) if isinstance(answer, dict) else None
-    return value if isinstance(value, int) else None
+    """The reported version, bounded (stations.bounds): the platform hands out versions from 1, so one
+    outside -1..MAX_LIST_VERSION is none it sent, and is not stored (the column is 32-bit)."""
+    value = _list_version_number(answer)
+    if type(value) is not int or not -1 <= value <= local_list.MAX_LIST_VERSION:
+        return None
+    return value
 
 
 def _list_version_word(answer: dict[str, Any]) -> str:
     version = _list_version(answer)
     if version is None:
-        return ""
+        return "Version out of range" if type(_list_version_number(answer)) is int else ""
     # 1.6 §6.29: -1 means the station has no local list support.
     return "NotSupported" if version < 0 else f"Version {version}"
 

@@ -30,6 +30,8 @@ DIFFERENTIAL: UpdateType = "Differential"
 
 #: OCPP 1.6 IdToken is CiString20 (idTag, parentIdTag).
 V16_ID_TAG_LENGTH = 20
+#: Versions are handed out from 1 by the platform; the column (and stations' firmware) is 32-bit signed.
+MAX_LIST_VERSION = 2**31 - 1
 
 
 class LocalListRefused(ValueError):

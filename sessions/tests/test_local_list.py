@@ -224,7 +224,12 @@ def test_an_accepted_part_sends_the_next_and_records_the_version(network_a, stat
 def test_a_get_local_list_version_answer_is_stored(station_a):
     from commands.services import command_answer_record
 
-    for answer, stored, word in [({"listVersion": 0}, (0, True), "Version 0"), ({"listVersion": -1}, (None, False), "NotSupported")]:
+    for answer, stored, word in [
+        ({"listVersion": 0}, (0, True), "Version 0"),
+        ({"listVersion": -1}, (None, False), "NotSupported"),
+        # Out of range (the gateway already refuses more than 19 digits): not stored, the earlier answer stands.
+        ({"versionNumber": 2**63 - 1}, (None, False), "Version out of range"),
+    ]:
         command = Command.objects.create(station=station_a, action="get_local_list_version", status="sent")
         command_answer_record(command=command, answer=answer)
         command.refresh_from_db()
