@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -72,7 +73,16 @@ def _change_configuration(station: Station, post) -> dict[str, Any]:
 def _form_fields(action: str):
     def to_parameters(station: Station, post) -> dict[str, Any]:
         fields = registry.get(action).form.base_fields
-        return {name: post[name] for name in fields if post.get(name, "") != ""}
+        parameters: dict[str, Any] = {}
+        for name, field in fields.items():
+            if isinstance(field, forms.MultipleChoiceField):
+                # Several checked boxes post the name several times: keep them all.
+                chosen = [value for value in post.getlist(name) if value != ""]
+                if chosen:
+                    parameters[name] = chosen
+            elif post.get(name, "") != "":
+                parameters[name] = post[name]
+        return parameters
 
     return to_parameters
 
