@@ -73,6 +73,29 @@ def register() -> None:
                 **extra,
             )
         )
+    _register_operator_actions()
     # Any command can be an upgrade step (resets and configuration changes too): the step's command
     # names this listener (certificates.upgrades.UPGRADE_LISTENER).
     registry.register_listener("certificates.upgrade_step", _upgrade_step_finished)
+
+
+def _register_operator_actions() -> None:
+    from certificates import operator_actions as ops
+
+    def per_version(build):
+        return {version: (lambda command, version=version: build(command, version=version)) for version in (V16, V201)}
+
+    for name, label, form, build, description in [
+        (ops.INSTALL_CERTIFICATE, "Install a root certificate", ops.InstallCertificateForm, ops.install_certificate_call,
+         "InstallCertificate: a CSMS, Manufacturer, V2G or MO root certificate (1.6: Central System or Manufacturer) from a PEM."),
+        (ops.GET_INSTALLED_CERTIFICATE_IDS, "List installed certificates", ops.GetInstalledCertificateIdsForm,
+         ops.get_installed_certificate_ids_call, "GetInstalledCertificateIds, optionally for some certificate types."),
+        (ops.DELETE_CERTIFICATE, "Delete an installed certificate", ops.DeleteCertificateForm, ops.delete_certificate_call,
+         "DeleteCertificate with the hash data exactly as the station reported it."),
+    ]:
+        registry.register(
+            registry.RemoteAction(
+                name=name, label=label, form=form, description=description, build=per_version(build),
+                on_final=ops.certificate_command_finished,
+            )
+        )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from console.views import actions, dashboard, locations, networks, sessions, stations
+from console.views import actions, dashboard, diagnostics, locations, networks, sessions, stations
 
 app_name = "console"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/messages/", stations.station_messages, name="station-messages"),
     path(f"stations/{IDENTITY}/sessions/", stations.station_sessions, name="station-sessions"),
     path(f"stations/{IDENTITY}/firmware/", stations.station_firmware, name="station-firmware"),
+    path(f"stations/{IDENTITY}/logs/", diagnostics.station_logs, name="station-logs"),
     path(f"stations/{IDENTITY}/commands/", stations.station_commands, name="station-commands"),
     path(f"stations/{IDENTITY}/faults/", stations.station_faults, name="station-faults"),
     path(f"stations/{IDENTITY}/actions/<slug:action>/", actions.station_action, name="station-action"),

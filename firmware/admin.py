@@ -257,6 +257,8 @@ class FirmwareUpdateAdmin(ScopedRecordAdmin):
                     stations=stations,
                     firmware=form.cleaned_data["firmware"],
                     retrieve_at=form.cleaned_data["retrieve_at"],
+                    install_at=form.cleaned_data["install_at"],
+                    signed_update=form.cleaned_data["signed_update"],
                     retries=form.cleaned_data["retries"],
                     retry_interval=form.cleaned_data["retry_interval"],
                     requested_by=request.user,

@@ -61,7 +61,8 @@ def firmware_update_call(command, *, version: str):
         raise ValueError(f"No UpdateFirmware payload for OCPP {version!r}.") from None
     kwargs = camel_to_snake_case(payload)
     if version == OcppVersion.V16:
-        return call16.UpdateFirmware(**kwargs)
+        # A signed image's payload has "firmware" (firmware_update_payload): 1.6 SignedUpdateFirmware.
+        return call16.SignedUpdateFirmware(**kwargs) if "firmware" in payload else call16.UpdateFirmware(**kwargs)
     return call201.UpdateFirmware(**kwargs)
 
 

@@ -62,6 +62,17 @@ class FirmwareUpdateForm(forms.Form):
         required=False,
         help_text="UTC, e.g. 2026-11-26 22:00. Empty: at once.",
     )
+    install_at = forms.DateTimeField(
+        label="Install at",
+        required=False,
+        help_text="UTC. Empty: as soon as it is downloaded. OCPP 1.6 stations take it with a signed image only "
+        "(SignedUpdateFirmware).",
+    )
+    signed_update = forms.BooleanField(
+        label="Signed update (OCPP 1.6)",
+        required=False,
+        help_text="OCPP 1.6 stations with the security extension: send SignedUpdateFirmware (needs a signed image).",
+    )
     retries = forms.IntegerField(min_value=0, max_value=100, required=False, help_text="Download attempts after a failure.")
     retry_interval = forms.IntegerField(
         min_value=1, max_value=86400, required=False, help_text="Seconds between download attempts."
@@ -71,6 +82,16 @@ class FirmwareUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         if firmware_queryset is not None:
             self.fields["firmware"].queryset = firmware_queryset
+
+    def clean(self):
+        cleaned = super().clean()
+        retrieve_at, install_at = cleaned.get("retrieve_at"), cleaned.get("install_at")
+        if install_at is not None and install_at < (retrieve_at or timezone.now()) - timedelta(minutes=5):
+            self.add_error("install_at", "The install time is before the retrieve time.")
+        firmware = cleaned.get("firmware")
+        if cleaned.get("signed_update") and firmware is not None and not (firmware.signature and firmware.signing_certificate):
+            self.add_error("signed_update", "This image has no signature and signing certificate to send.")
+        return cleaned
 
     def clean_retrieve_at(self):
         value = self.cleaned_data.get("retrieve_at")

@@ -183,6 +183,17 @@ class FirmwareUpdate(models.Model):
     status = models.CharField(max_length=32, choices=FirmwareStatus.choices, default=FirmwareStatus.REQUESTED)
     status_info = models.CharField(max_length=512, blank=True)
     retrieve_at = models.DateTimeField(help_text="When the station should download the image.")
+    # 2.0.1 L01 firmware.installDateTime / 1.6 SignedUpdateFirmware: install no earlier than this.
+    install_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the station should install the image; empty: once downloaded."
+    )
+    # OCPP 1.6 stations get the Security Whitepaper's SignedUpdateFirmware instead of UpdateFirmware
+    # (a station without the security extension refuses it, hence a choice, not a default).
+    signed_update = models.BooleanField(
+        "signed update (OCPP 1.6)",
+        default=False,
+        help_text="OCPP 1.6: send SignedUpdateFirmware with the image's signature and signing certificate.",
+    )
     retries = models.PositiveSmallIntegerField(null=True, blank=True)
     retry_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
     # Seconds the signed download link stays valid from when it was made (firmware.links).

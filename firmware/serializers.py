@@ -104,6 +104,8 @@ class FirmwareUpdateSerializer(serializers.ModelSerializer):
             "failed",
             "finished",
             "retrieve_at",
+            "install_at",
+            "signed_update",
             "retries",
             "retry_interval",
             "link_expires_at",
@@ -121,6 +123,10 @@ class UpdateFirmwareRequestSerializer(serializers.Serializer):
 
     firmware = serializers.PrimaryKeyRelatedField(queryset=Firmware.objects.none())
     retrieve_at = serializers.DateTimeField(required=False, allow_null=True)
+    # 2.0.1 firmware.installDateTime; 1.6 only with a signed image (SignedUpdateFirmware).
+    install_at = serializers.DateTimeField(required=False, allow_null=True)
+    # 1.6 Security Whitepaper SignedUpdateFirmware instead of UpdateFirmware (signed images only).
+    signed_update = serializers.BooleanField(required=False, default=False)
     retries = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100)
     retry_interval = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=86400)
 

@@ -138,6 +138,8 @@ def firmware_update_request(
     stations: Iterable[Station],
     firmware: Firmware,
     retrieve_at: datetime | None = None,
+    install_at: datetime | None = None,
+    signed_update: bool = False,
     retries: int | None = None,
     retry_interval: int | None = None,
     requested_by=None,
@@ -155,16 +157,30 @@ def firmware_update_request(
     retry_window = (retries or 0) * (retry_interval or 0)
     max_age = settings.FIRMWARE_LINK_MAX_AGE + delay + retry_window
     updates = []
+    if signed_update and not firmware_is_signed(firmware):
+        raise ValidationError(
+            f"{firmware} has no signature and signing certificate: a signed update (SignedUpdateFirmware) needs both.",
+            code="unsigned_image",
+        )
     with transaction.atomic():
         for station in stations:
             if not firmware.shared and firmware.network_id != station.network_id:
                 raise ValidationError(
                     f"{firmware} belongs to another network than {station.identity}.", code="other_network"
                 )
+            if install_at is not None and station.ocpp_version == OcppVersion.V16 and not signed_update:
+                # 1.6 §6.52 UpdateFirmware has no install time; only SignedUpdateFirmware carries one.
+                raise ValidationError(
+                    f"{station.identity} speaks OCPP 1.6: an install time goes only with a signed update "
+                    "(SignedUpdateFirmware).",
+                    code="install_at_v16",
+                )
             update = FirmwareUpdate.objects.create(
                 station=station,
                 firmware=firmware,
                 retrieve_at=retrieve_at,
+                install_at=install_at,
+                signed_update=signed_update,
                 retries=retries,
                 retry_interval=retry_interval,
                 link_max_age=max_age,
@@ -186,18 +202,31 @@ def _iso(value: datetime) -> str:
     return value.astimezone(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def firmware_is_signed(firmware: Firmware) -> bool:
+    """Whether the image can go to a 1.6 station as SignedUpdateFirmware (Security Whitepaper §4.4:
+    signingCertificate and signature are both required there)."""
+    return bool(firmware.signature and firmware.signing_certificate)
+
+
 def firmware_update_payload(*, update: FirmwareUpdate, ocpp_version: str) -> dict[str, Any]:
-    """The UpdateFirmware request as sent on the wire (camelCase)."""
+    """The UpdateFirmware request as sent on the wire (camelCase).
+
+    For OCPP 1.6 a signed update goes as the Security Whitepaper's SignedUpdateFirmware (its payload
+    has ``firmware``, like 2.0.1's; the plain UpdateFirmware has ``location``).
+    """
     from firmware.links import firmware_link_url
 
     location = firmware_link_url(update=update)
-    if ocpp_version == OcppVersion.V201:
-        # OCPP 2.0.1 L01: requestId, firmware.location/retrieveDateTime, optional signature data.
+    if ocpp_version == OcppVersion.V201 or update.signed_update:
+        # OCPP 2.0.1 L01 / 1.6 SignedUpdateFirmware: requestId, firmware.location/retrieveDateTime,
+        # optional installDateTime (L01.FR.11, TC_L_02) and signature data.
         firmware: dict[str, Any] = {"location": location, "retrieveDateTime": _iso(update.retrieve_at)}
-        if update.firmware.signature:
-            firmware["signature"] = update.firmware.signature
+        if update.install_at is not None:
+            firmware["installDateTime"] = _iso(update.install_at)
         if update.firmware.signing_certificate:
             firmware["signingCertificate"] = update.firmware.signing_certificate
+        if update.firmware.signature:
+            firmware["signature"] = update.firmware.signature
         payload: dict[str, Any] = {"requestId": update.request_id, "firmware": firmware}
     else:
         # OCPP 1.6 §6.52 UpdateFirmware.req.

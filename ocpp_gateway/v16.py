@@ -11,6 +11,8 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
 from certificates.gateway import CertificateHandlers16
+from diagnostics.gateway import LogHandlers16
+from firmware.gateway import FirmwareHandlers16
 from firmware.services import firmware_status_notification
 from ocpp_gateway.data_transfer import data_transfer_received
 from ocpp_gateway.protocol import GatewayChargePoint
@@ -31,8 +33,9 @@ from stations.services import (
 logger = logging.getLogger(__name__)
 
 
-# CertificateHandlers16: SignCertificate / CertificateSigned (certificates app).
-class ChargePoint16(CertificateHandlers16, SmartChargingHandlers16, GatewayChargePoint, ChargePoint):
+# CertificateHandlers16: SignCertificate / CertificateSigned (certificates app); LogHandlers16: Diagnostics/
+# LogStatusNotification (diagnostics app); FirmwareHandlers16: SignedFirmwareStatusNotification.
+class ChargePoint16(CertificateHandlers16, LogHandlers16, FirmwareHandlers16, SmartChargingHandlers16, GatewayChargePoint, ChargePoint):
     read_configuration_after_boot = True
 
     @on(Action.boot_notification)
@@ -172,8 +175,3 @@ class ChargePoint16(CertificateHandlers16, SmartChargingHandlers16, GatewayCharg
         # 1.6 §4.5 has no requestId: the firmware app matches the station's update in progress.
         await database_sync_to_async(firmware_status_notification)(station=self.consumer.station, status=status)
         return call_result.FirmwareStatusNotification()
-
-    # Status reports of diagnostics uploads: acknowledged; the message log keeps them.
-    @on(Action.diagnostics_status_notification)
-    async def on_diagnostics_status_notification(self, **kwargs):
-        return call_result.DiagnosticsStatusNotification()

@@ -12,6 +12,7 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
 from certificates.gateway import CertificateHandlers201
+from diagnostics.gateway import LogHandlers201
 from displays.gateway import DisplayHandlers201
 from firmware.services import firmware_status_notification
 from monitoring.gateway import MonitoringHandlers201
@@ -34,9 +35,10 @@ from stations.services import (
 logger = logging.getLogger(__name__)
 
 
-# CertificateHandlers201: SignCertificate / CertificateSigned (certificates app).
+# CertificateHandlers201: SignCertificate / CertificateSigned (certificates app); LogHandlers201:
+# LogStatusNotification (diagnostics app).
 class ChargePoint201(
-    CertificateHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, CostHandlers201,
+    CertificateHandlers201, LogHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, CostHandlers201,
     GatewayChargePoint, ChargePoint
 ):
     read_configuration_after_boot = True
@@ -174,8 +176,3 @@ class ChargePoint201(
             station=self.consumer.station, status=status, request_id=request_id
         )
         return call_result.FirmwareStatusNotification()
-
-    # Status reports of log uploads: acknowledged; the message log keeps them.
-    @on(Action.log_status_notification)
-    async def on_log_status_notification(self, **kwargs):
-        return call_result.LogStatusNotification()

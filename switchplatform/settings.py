@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "firmware",
     "certificates",
     "commands",
+    "diagnostics",
     "health",  # /health, /ready, /metrics (issue 16)
     "smartcharging",
     "console",
@@ -258,6 +259,16 @@ def _http_base(ws_url: str) -> str:
 FIRMWARE_PUBLIC_BASE_URL = env_url(
     "FIRMWARE_PUBLIC_BASE_URL", _http_base(OCPP_PUBLIC_URL), schemes=("http", "https")
 ).rstrip("/")
+# Station log uploads (diagnostics app: GetLog, 1.6 GetDiagnostics), stored in the default storage.
+# The base of the upload URLs sent to stations (HTTP PUT/POST; FTP is not served): like the
+# firmware links, the address stations already reach unless set.
+DIAGNOSTICS_UPLOAD_BASE_URL = env_url(
+    "DIAGNOSTICS_UPLOAD_BASE_URL", FIRMWARE_PUBLIC_BASE_URL, schemes=("http", "https")
+).rstrip("/")
+# Largest log file a station may upload, in bytes (larger: 413, nothing stored).
+DIAGNOSTICS_MAX_UPLOAD_BYTES = env_int("DIAGNOSTICS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024, minimum=1)
+# How long after the request its upload URL takes a file (retries included).
+DIAGNOSTICS_UPLOAD_MAX_AGE = timedelta(seconds=env_int("DIAGNOSTICS_UPLOAD_MAX_AGE", 2 * 24 * 3600, minimum=60))
 # daphne serves static files itself in the embedded setup; behind nginx turn this off.
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 

@@ -31,6 +31,7 @@ STATION_TABS = [
     ("messages", "Message log", "console:station-messages"),
     ("sessions", "Sessions", "console:station-sessions"),
     ("firmware", "Firmware", "console:station-firmware"),
+    ("logs", "Logs", "console:station-logs"),
     ("commands", "Commands", "console:station-commands"),
     ("faults", "Faults", "console:station-faults"),
 ]
