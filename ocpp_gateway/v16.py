@@ -20,6 +20,7 @@ from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
 from smartcharging.gateway import SmartChargingHandlers16
+from reservations.gateway import ReservationHandlers
 from stations import bounds
 from tariffs.services import transaction_cost_store
 from stations.services import (
@@ -35,7 +36,10 @@ logger = logging.getLogger(__name__)
 
 # CertificateHandlers16: SignCertificate / CertificateSigned (certificates app); LogHandlers16: Diagnostics/
 # LogStatusNotification (diagnostics app); FirmwareHandlers16: SignedFirmwareStatusNotification.
-class ChargePoint16(CertificateHandlers16, LogHandlers16, FirmwareHandlers16, SmartChargingHandlers16, GatewayChargePoint, ChargePoint):
+class ChargePoint16(
+    CertificateHandlers16, LogHandlers16, FirmwareHandlers16, SmartChargingHandlers16, ReservationHandlers,
+    GatewayChargePoint, ChargePoint
+):
     read_configuration_after_boot = True
 
     @on(Action.boot_notification)
@@ -114,6 +118,7 @@ class ChargePoint16(CertificateHandlers16, LogHandlers16, FirmwareHandlers16, Sm
         transaction_id, status = await database_sync_to_async(sessions.transaction_start_v16)(
             station=self.consumer.station, report=report
         )
+        await self.reservation_used_by(reservation_id=report.reservation_id, transaction_id=transaction_id)
         return call_result.StartTransaction(transaction_id=transaction_id, id_tag_info=sessions.id_tag_info_v16(status))
 
     @on(Action.stop_transaction)

@@ -23,6 +23,7 @@ from ocpp_gateway.timeutil import now_iso
 from ocpp_gateway.write_buffer import buffer as write_buffer
 from sessions import readings, services as sessions
 from smartcharging.gateway import SmartChargingHandlers201
+from reservations.gateway import ReservationHandlers201
 from stations import bounds
 from tariffs.gateway import CostHandlers201
 from stations.services import (
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 # CertificateHandlers201: SignCertificate / CertificateSigned (certificates app); LogHandlers201:
 # LogStatusNotification (diagnostics app).
 class ChargePoint201(
-    CertificateHandlers201, LogHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, CostHandlers201,
+    CertificateHandlers201, LogHandlers201, SmartChargingHandlers201, MonitoringHandlers201, DisplayHandlers201, CostHandlers201, ReservationHandlers201,
     GatewayChargePoint, ChargePoint
 ):
     read_configuration_after_boot = True
@@ -138,6 +139,7 @@ class ChargePoint201(
         status = await database_sync_to_async(sessions.transaction_event_v201)(
             station=self.consumer.station, report=report
         )
+        await self.reservation_used_by(reservation_id=payload.get("reservationId"), transaction_id=report.transaction_id)
         total_cost = await self.transaction_cost(report)
         return call_result.TransactionEvent(
             id_token_info=sessions.id_token_info_v201(status) if status else None, total_cost=total_cost

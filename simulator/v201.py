@@ -16,6 +16,7 @@ from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedSta
 from simulator.certificates import SecurityProfilesMixin201
 from simulator.firmware import FirmwareUpdateMixin
 from simulator.smartcharging import SmartChargingMixin201
+from simulator.reservations import ReservationMixin201
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Variable:
 
 
 # SecurityProfilesMixin201 (simulator.certificates): network profiles, TLS, certificates.
-class Station201(SecurityProfilesMixin201, SmartChargingMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
+class Station201(SecurityProfilesMixin201, ReservationMixin201, SmartChargingMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"
     report_part_size = 10

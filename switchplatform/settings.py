@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "ocpp_gateway",
     "sessions.apps.ChargingSessionsConfig",
     "tariffs",
+    "reservations",
     "firmware",
     "certificates",
     "commands",
@@ -388,6 +389,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 90, minimum=1)
 MESSAGE_PRUNE_SECONDS = env_int("MESSAGE_PRUNE_SECONDS", 3600, minimum=1)
 MESSAGE_PRUNE_CHUNK = env_int("MESSAGE_PRUNE_CHUNK", 2000, minimum=1)
+# Seconds between two sweeps that end reservations past their expiry (reservations app).
+RESERVATIONS_EXPIRE_SECONDS = env_int("RESERVATIONS_EXPIRE_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["reservations-expire"] = {
+    "task": "reservations.tasks.reservations_expire_task",
+    "schedule": float(RESERVATIONS_EXPIRE_SECONDS),
+    "options": {"expires": float(RESERVATIONS_EXPIRE_SECONDS)},
+}
 CELERY_BEAT_SCHEDULE["gateway-prune-messages"] = {
     "task": "ocpp_gateway.tasks.messages_prune",
     "schedule": float(MESSAGE_PRUNE_SECONDS),

@@ -69,6 +69,7 @@ urlpatterns = [
     path("api/", include("diagnostics.urls_api")),
     path("api/", include("smartcharging.urls_api")),
     path("api/", include("tariffs.urls_api")),
+    path("api/", include("reservations.urls_api")),
     path("api/", include(router.urls)),
     path("pki/", include("certificates.urls")),
 ]
