@@ -25,7 +25,8 @@ from ocpp.v201 import call_result as result201
 
 from certificates import pki
 from simulator import Station16, Station201
-from tests.servers import Api, Platform, wait_for
+from tests.recording_station import act, operator_action
+from tests.servers import Platform, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -140,26 +141,6 @@ async def station(cls, new_station, network: str, **kwargs):
         await sim.disconnect()
     # Every request the platform sent passed the OCA schema (the library checks each CALL).
     assert sim.errors_sent == [], f"the station answered the platform with CALLERRORs: {sim.errors_sent}"
-
-
-async def act(api: Api, identity: str, action: str, expect=(201, 202), **params) -> dict:
-    response = await asyncio.to_thread(
-        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect
-    )
-    return response.json()
-
-
-async def outcome(api: Api, command_id: int, timeout: float = 15) -> dict:
-    def final() -> dict | None:
-        command = api.get(f"/api/commands/{command_id}/", expect=200).json()
-        return command if command["final"] else None
-
-    return await asyncio.to_thread(wait_for, final, timeout=timeout, what=f"command {command_id} to finish")
-
-
-async def operator_action(api: Api, identity: str, action: str, **params) -> dict:
-    sent = await act(api, identity, action, **params)
-    return await outcome(api, sent["id"])
 
 
 def maintenance_page(admin, identity: str) -> str:

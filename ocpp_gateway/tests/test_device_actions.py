@@ -4,34 +4,14 @@ tests/test_provisioning_e2e.py."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 
 from commands.models import Command
 from commands.services import command_finish, command_parameters_clean
+from commands.tests.test_parameters import errors_of, v16, v201  # noqa: F401 - fixtures shared with the other actions' tests
 from ocpp_gateway.device_actions import notify_report_received
 from ocpp_gateway.remote import build_request
 from stations.models import ConfigurationKey, DeviceModelReport, DeviceModelVariable
-
-
-def errors_of(station, action: str, **data) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as info:
-        command_parameters_clean(station=station, action=action, data=data)
-    return info.value.message_dict
-
-
-@pytest.fixture
-def v16(station_a):
-    station_a.ocpp_version = "1.6"
-    station_a.save()
-    return station_a
-
-
-@pytest.fixture
-def v201(station_a):
-    station_a.ocpp_version = "2.0.1"
-    station_a.save()
-    return station_a
 
 
 def sent(station, action: str, **data) -> tuple[Command, dict]:
