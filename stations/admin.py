@@ -58,7 +58,7 @@ class StationAdmin(NetworkScopedAdmin):
         "connection",
         "last_seen",
     ]
-    list_filter = ["state", "connected", "ocpp_version", "network", "location", "vendor"]
+    list_filter = ["state", "connected", "boot_pending", "ocpp_version", "network", "location", "vendor"]
     search_fields = ["name", "identity", "vendor", "model", "serial_number"]
     readonly_fields = ["connection_url", *STATION_REPORTED_FIELDS, "message_log", "security"]
     inlines = [EVSEInline]

@@ -55,3 +55,28 @@ def test_the_switch_service_refuses_an_interval_out_of_range(station_a):
     assert Station.objects.get(pk=station_a.pk).boot_pending is False
     station_registration_set(station=station_a, boot_pending=True, interval=0)
     assert Station.objects.values_list("boot_pending", "boot_pending_interval").get(pk=station_a.pk) == (True, 0)
+
+
+def test_the_admin_edits_the_switch_and_filters_by_it(client, operator_a, station_a):
+    from django.urls import reverse
+
+    client.force_login(operator_a)
+    change = reverse("admin:stations_station_change", args=[station_a.pk])
+    page = client.get(change)
+    form = page.context["adminform"].form
+    assert {"boot_pending", "boot_pending_interval"} <= set(form.fields)
+    data = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    # Every inline's management form, as the browser posts it.
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{k}": v for k, v in management.initial.items() if v is not None})
+    data.update({"boot_pending": "on", "boot_pending_interval": "25", "password": ""})
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    assert Station.objects.values_list("boot_pending", "boot_pending_interval").get(pk=station_a.pk) == (True, 25)
+    listing = client.get(reverse("admin:stations_station_changelist") + "?boot_pending__exact=1")
+    assert [s.identity for s in listing.context["cl"].result_list] == ["CP-A-1"]
