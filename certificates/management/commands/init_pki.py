@@ -36,7 +36,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--organization", default="", help="O= of the CA's subject.")
         parser.add_argument("--ca-name", default="", help="CN= of the CA's subject.")
-        parser.add_argument("--key-type", choices=["ec", "rsa"], default="ec", help="ECDSA P-256 (default) or RSA 2048.")
+        parser.add_argument(
+            "--key-type", choices=["ec", "rsa"], default="ec",
+            help="The CA's and server.pem's key: ECDSA P-256 (default) or RSA 2048. server-rsa.pem is RSA either way; "
+            "with rsa the TLS_ECDHE_ECDSA suites OCPP 2.0.1 A00.FR.318 requires are not offered.",
+        )
         parser.add_argument("--ca-cert", type=Path, help="Import: the CA certificate (PEM).")
         parser.add_argument("--ca-key", type=Path, help="Import: the CA private key (unencrypted PEM).")
         parser.add_argument("--server-cert", type=Path, help="Import: the TLS server certificate (PEM).")
