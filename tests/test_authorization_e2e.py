@@ -515,3 +515,32 @@ async def test_a_list_longer_than_send_local_list_max_length_goes_in_parts(allow
             (3, "Differential", ["TAG-3", "TAG-4"]),
             (4, "Differential", ["TAG-5"]),
         ]
+
+
+async def test_a_2_0_1_list_longer_than_items_per_message_goes_in_parts(allow, admin):
+    from simulator.v201 import Variable
+
+    def limit(sim) -> None:
+        variable = Variable("LocalAuthListCtrlr", "ItemsPerMessage", "2", mutability="ReadOnly", data_type="integer")
+        sim.variables[variable.key] = variable
+
+    for n in range(1, 4):
+        allow.token(f"TOKEN-{n}")
+    station = allow.station("CHUNK2")
+    async with connected("2.0.1", station, configure=limit) as sim:
+        # The base report read after boot carries LocalAuthListCtrlr.ItemsPerMessage.
+        await asyncio.to_thread(
+            wait_for,
+            lambda: "LocalAuthListCtrlr" in admin.page(f"/console/stations/{station.identity}/maintenance/"),
+            timeout=15,
+            what="the device model read after boot",
+        )
+        done = await send(allow, station.identity, "Full")
+        assert done["result"] == "Accepted"
+        await asyncio.to_thread(
+            wait_for, lambda: allow.held(station.identity)["version"] == 3, timeout=15, what="both parts accepted"
+        )
+        assert sim.calls("SendLocalList") == [
+            {"versionNumber": 2, "updateType": "Full", "localAuthorizationList": [entry201("TOKEN-1"), entry201("TOKEN-2")]},
+            {"versionNumber": 3, "updateType": "Differential", "localAuthorizationList": [entry201("TOKEN-3")]},
+        ]
