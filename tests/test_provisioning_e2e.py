@@ -210,6 +210,19 @@ async def test_TC_B_07_get_variables_multiple_values(api, admin, new_station, ne
     assert "30" in shown_value(page, "MessageTimeout")
 
 
+async def test_TC_B_08_the_csms_sends_no_more_variables_than_the_station_takes(api, admin, new_station, network):
+    """TC_B_08 is a station case (B06.FR.05, at most ItemsPerMessageGetVariables per request): the
+    CSMS's side is to keep that limit once the station reported it (here 20, in its FullInventory)."""
+    async with station(Station201, new_station, network) as sim:
+        await _base_report(api, admin, sim, "FullInventory")
+        names = [f"{v.component}.{v.name}" + (f"({v.instance})" if v.instance else "") for v in sim.variables.values() if v.evse is None and v.mutability != "WriteOnly"]
+        refused = await act(api, sim.identity, "get_variables", expect=400, variables=names[:21])
+        assert "at most 20 entries" in " ".join(refused["variables"])
+        done = await operator_action(api, sim.identity, "get_variables", variables=names[:20])
+        assert len((await sim.wait_for_request("GetVariables"))["get_variable_data"]) == 20
+        assert (done["status"], done["result"]) == ("accepted", "Accepted")
+
+
 async def test_TC_B_10_set_variables_multiple_values(api, admin, new_station, network):
     async with station(Station201, new_station, network) as sim:
         done = await operator_action(
