@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.scripted_station import ScriptedStation, act, final
-from tests.servers import unique_identity
+from tests.servers import simulated_station, unique_identity
 
 pytestmark = pytest.mark.e2e
 
@@ -235,3 +235,22 @@ async def test_the_configuration_read_after_boot_follows_the_network_setting(ver
         await station.reply(read, {"configurationKey": []} if version == "1.6" else {"status": "Accepted"})
     finally:
         await station.close()
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_the_simulator_retries_at_the_pending_interval_until_the_switch_is_off(version, api, new_station):
+    """The retry interval as a station lives it: boots every interval while Pending, Accepted once the switch is off."""
+    row = new_station("SIMPEND", boot_pending=True, boot_pending_interval=1)
+    async with simulated_station(version, identity=row.identity, password=row.password, url=row.url, boot=False) as sim:
+        booting = asyncio.create_task(sim.boot_until_accepted())
+        try:
+            await asyncio.sleep(2.5)
+            assert not booting.done()
+            assert sim.boots >= 2 and (sim.boot_status, sim.boot_interval) == ("Pending", 1)
+            await set_pending(api, row.identity, False)
+            await asyncio.wait_for(booting, 10)
+        finally:
+            booting.cancel()
+        assert sim.boot_status == "Accepted" and sim.boot_interval == HEARTBEAT_INTERVAL
+        seen = await api.station_when(row.identity, lambda s: s["state"] == "onboarded", what="onboarded")
+        assert seen["ocpp_version"] == version
