@@ -210,6 +210,8 @@ class FirmwareUpdateAdmin(ScopedRecordAdmin):
         "status_display",
         "status_info",
         "retrieve_at",
+        "install_at",
+        "signed_update",
         "retries",
         "retry_interval",
         "link_expires_at",
