@@ -160,7 +160,8 @@ def register() -> None:
             description="Ask which messages the station has (all, or by id, priority, state); they arrive in NotifyDisplayMessages.",
             form=GetDisplayMessagesForm,
             build={V201: _get_display_messages},
-            accepting=frozenset({"Accepted"}),
+            # Unknown: the station answered, it has no such message (O03/O04).
+            accepting=frozenset({"Accepted", "Unknown"}),
             on_final=_get_finished,
         ),
         registry.RemoteAction(

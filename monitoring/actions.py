@@ -291,6 +291,12 @@ class CustomerInformationForm(ActionForm):
     issuer_name_hash = forms.CharField(max_length=128, required=False)
     issuer_key_hash = forms.CharField(max_length=128, required=False)
     serial_number = forms.CharField(max_length=40, required=False)
+    forget_id_token = forms.BooleanField(
+        required=False,
+        label="remove the id token",
+        help_text="With clear and an id token: delete the token from the network's allow-list and send the change to "
+        "the local lists of the network's stations once the station has reported (N10.FR.02).",
+    )
 
     CERTIFICATE_FIELDS = ("hash_algorithm", "issuer_name_hash", "issuer_key_hash", "serial_number")
 
@@ -314,11 +320,26 @@ class CustomerInformationForm(ActionForm):
             for name in self.CERTIFICATE_FIELDS:
                 if not cleaned.get(name):
                     self.add_error(name, "A certificate is named by all four hash fields.")
+        if cleaned.get("forget_id_token"):
+            self._check_forget(cleaned)
         return cleaned
+
+    def _check_forget(self, cleaned: dict[str, Any]) -> None:
+        from monitoring.services import customer_token_removal_refusal
+
+        if not cleaned.get("clear") or not cleaned.get("id_token"):
+            self.add_error("forget_id_token", "Only a clear of an id token's customer information removes the token.")
+            return
+        refusal = customer_token_removal_refusal(station=self.station, token=cleaned["id_token"])
+        if refusal:
+            self.add_error("forget_id_token", refusal)
 
     def parameters(self) -> dict[str, Any]:
         # report and clear are required booleans in the request: keep false too.
-        return {**super().parameters(), "report": bool(self.cleaned_data.get("report")), "clear": bool(self.cleaned_data.get("clear"))}
+        parameters = {**super().parameters(), "report": bool(self.cleaned_data.get("report")), "clear": bool(self.cleaned_data.get("clear"))}
+        if not parameters.get("forget_id_token"):
+            parameters.pop("forget_id_token", None)
+        return parameters
 
 
 def _customer_information(command) -> call201.CustomerInformation:
@@ -352,6 +373,8 @@ def register() -> None:
             description="Ask for the station's monitors (all, or by kind and variable); the report arrives in NotifyMonitoringReport.",
             form=GetMonitoringReportForm,
             build={V201: _get_monitoring_report},
+            # EmptyResultSet: the station answered, it has no such monitors.
+            accepting=frozenset({"Accepted", "EmptyResultSet"}),
         ),
         registry.RemoteAction(
             name="set_variable_monitoring",

@@ -148,8 +148,58 @@ def monitoring_settings_answered(*, command) -> None:
 def customer_information_store(
     *, station: Station, request_id: int, seq_no: int, tbc: bool, data: str, generated_at: datetime
 ) -> CustomerInformationPart:
-    """A NotifyCustomerInformation part (N09.FR.04, N10): stored once; a resent part replaces itself."""
-    part, _ = CustomerInformationPart.objects.update_or_create(
-        station=station, request_id=request_id, seq_no=seq_no, defaults={"tbc": tbc, "data": data, "generated_at": generated_at}
-    )
+    """A NotifyCustomerInformation part (N09.FR.04, N10): stored once; a resent part replaces itself.
+
+    The last part of a clear that asked to remove the customer's id token removes it (once).
+    """
+    with transaction.atomic():
+        part, created = CustomerInformationPart.objects.update_or_create(
+            station=station, request_id=request_id, seq_no=seq_no, defaults={"tbc": tbc, "data": data, "generated_at": generated_at}
+        )
+        if created and not tbc:
+            customer_token_forget(station=station, request_id=request_id)
     return part
+
+
+def _allow_list(station: Station):
+    from sessions.models import IdToken
+
+    return IdToken.objects.filter(network_id=station.network_id)
+
+
+def customer_token_removal_refusal(*, station: Station, token: str) -> str:
+    """Why ``token`` cannot be removed from the station's network allow-list, or "" when it can."""
+    from sessions.models import AuthorizationStatus
+
+    entries = _allow_list(station)
+    if not entries.filter(token__iexact=token).exists():
+        return f"{token} is not on the allow-list of {station.network}: there is nothing to remove."
+    accepted = entries.filter(status=AuthorizationStatus.ACCEPTED)
+    if not accepted.exclude(token__iexact=token).exists():
+        # sessions.models.IdToken: a network with no Accepted entry accepts every token.
+        return "It is the network's last accepted token: without it the network would accept every token. Block it instead."
+    return ""
+
+
+def customer_token_forget(*, station: Station, request_id: int) -> int:
+    """N10.FR.02: after the station reported a clear for an id token whose removal was asked, the token
+    leaves the network's allow-list and the stations that hold a local list get a Differential update.
+
+    Returns how many SendLocalList commands were queued.
+    """
+    from commands.models import Command
+    from sessions.services.local_list import DIFFERENTIAL, local_list_network_send
+
+    command = Command.objects.filter(pk=request_id, station=station, action="customer_information").select_related("requested_by").first()
+    if command is None or not command.parameters.get("forget_id_token") or not command.parameters.get("clear"):
+        return 0
+    token = command.parameters.get("id_token") or ""
+    if customer_token_removal_refusal(station=station, token=token):
+        logger.warning("%s: id token of customer information request %s not removed: %s", station.identity, request_id,
+                       customer_token_removal_refusal(station=station, token=token))
+        return 0
+    _allow_list(station).filter(token__iexact=token).delete()
+    outcomes = local_list_network_send(
+        network=station.network, action="send_local_list", parameters={"update_type": DIFFERENTIAL}, requested_by=command.requested_by
+    )
+    return sum(1 for outcome in outcomes if outcome.command is not None)

@@ -9,6 +9,9 @@ import contextlib
 import json
 from typing import Any
 
+from ocpp.routing import on
+from ocpp.v201 import call_result as result201
+
 from simulator import Station201
 from simulator.displays import DisplayMixin201
 from simulator.monitoring import MonitoringMixin201
@@ -19,6 +22,22 @@ class RecordingStation201(MonitoringMixin201, DisplayMixin201, Station201):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.local_list_version = 0
+
+    # A local authorization list (D01/D02), enough for TC_N_46.
+    @on("SendLocalList")
+    def on_send_local_list(self, version_number: int, update_type: str, local_authorization_list=None, **kwargs):
+        self.local_list_version = version_number
+        return result201.SendLocalList(status="Accepted")
+
+    @on("GetLocalListVersion")
+    def on_get_local_list_version(self, **kwargs):
+        return result201.GetLocalListVersion(version_number=self.local_list_version)
+
+    async def send_customer_information(self, request_id: int, data: str) -> None:
+        await super().send_customer_information(request_id, data)
+        # Where the platform's answer to the last part came, among the CALLs it sent.
+        self.calls.append(("NotifyCustomerInformation answered", {"requestId": request_id}))
 
     async def route_message(self, raw: str) -> None:
         message = json.loads(raw)
@@ -36,9 +55,9 @@ class RecordingStation201(MonitoringMixin201, DisplayMixin201, Station201):
 
 
 @contextlib.asynccontextmanager
-async def recording_station(new_station, *, prefix: str = "NO", before_boot=None, **kwargs):
+async def recording_station(new_station, *, prefix: str = "NO", network: str | None = None, before_boot=None, **kwargs):
     """A booted RecordingStation201; `before_boot(sim)` changes it before it boots (its device model)."""
-    created = new_station(prefix)
+    created = new_station(prefix, network=network)
     sim = RecordingStation201(identity=created.identity, password=created.password, url=created.url, **kwargs)
     if before_boot is not None:
         before_boot(sim)

@@ -70,8 +70,8 @@ async def test_TC_N_01_get_monitoring_report_with_monitoring_criteria(api, admin
         # Tool validations: step 1 DeltaMonitoring, step 3 ThresholdMonitoring; requestId names the command.
         assert first == {"requestId": empty["id"], "monitoringCriteria": ["DeltaMonitoring"]}
         assert second == {"requestId": accepted["id"], "monitoringCriteria": ["ThresholdMonitoring"]}
-        assert (empty["result"], accepted["result"]) == ("EmptyResultSet", "Accepted")
-        assert accepted["answer"] == {"status": "Accepted"}
+        assert (empty["status"], empty["result"], accepted["result"]) == ("accepted", "EmptyResultSet", "Accepted")
+        assert (empty["answer"], accepted["answer"]) == ({"status": "EmptyResultSet"}, {"status": "Accepted"})
         rows = await wait_monitors(api, sim.identity, 1)
     assert {k: rows[0][k] for k in ("monitor_id", "component", "evse_id", "variable", "monitor_type", "value", "severity", "source")} == {
         "monitor_id": 7, "component": "EVSE", "evse_id": 1, "variable": "Power", "monitor_type": "UpperThreshold",
@@ -436,4 +436,44 @@ async def test_customer_information_names_exactly_one_customer(api, new_station)
         assert "exactly one" in refused["non_field_errors"][0]
         refused = await act(api, sim.identity, "customer_information", expect=400, customer_identifier="X")
         assert "report" in refused
+        assert sim.sent("CustomerInformation") == []
+
+
+async def test_TC_N_46_clear_customer_information_updates_the_local_authorization_list(api, new_station):
+    # A network of its own: its allow-list refuses unlisted tokens, which the shared one must not.
+    network = api.ensure_network("Customer removal")["name"]
+    forgotten = api.post("/api/id_tokens/", json_body={"network": network, "token": "04E91C5A", "token_type": "ISO14443"}, expect=201).json()
+    api.post("/api/id_tokens/", json_body={"network": network, "token": f"KEEP-{forgotten['id']}", "token_type": "ISO14443"}, expect=201)
+    async with recording_station(new_station, network=network) as sim:
+        # Prerequisite: the station holds a local list with the token.
+        full = await operator_action(api, sim.identity, "send_local_list", update_type="Full")
+        assert full["result"] == "Accepted"
+        held = sim.local_list_version
+        done, request = await customer_information(api, sim, report=True, clear=True, forget_id_token=True, **TOKEN)
+        assert request == {"requestId": done["id"], "report": True, "clear": True, "idToken": TOKEN_OCPP}
+        await wait_customer_parts(api, sim.identity, done["id"])
+        await sim.wait_sent("SendLocalList", 2)
+        # Step 5, after the NotifyCustomerInformation was answered: a Differential update removing the
+        # token (no idTokenInfo), one version up.
+        names = [name for name, _ in sim.calls]
+        assert names.index("NotifyCustomerInformation answered") < len(names) - 1 - names[::-1].index("SendLocalList")
+        assert sim.sent("SendLocalList")[-1] == {
+            "versionNumber": held + 1,
+            "updateType": "Differential",
+            "localAuthorizationList": [{"idToken": {"idToken": "04E91C5A", "type": "ISO14443"}}],
+        }
+        await until(lambda: sim.local_list_version == held + 1, timeout=10, what="the update accepted")
+    tokens = [t["token"] for t in await listed(api, "/api/id_tokens/", network__name=network)]
+    assert "04E91C5A" not in tokens and len(tokens) == 1
+
+
+async def test_removing_the_networks_last_accepted_token_is_refused(api, new_station):
+    network = api.ensure_network("Customer removal, one token")["name"]
+    if not [t for t in await listed(api, "/api/id_tokens/", network__name=network) if t["token"] == "04E91C5A"]:
+        api.post("/api/id_tokens/", json_body={"network": network, "token": "04E91C5A", "token_type": "ISO14443"}, expect=201)
+    async with recording_station(new_station, network=network) as sim:
+        refused = await act(api, sim.identity, "customer_information", expect=400, report=True, clear=True, forget_id_token=True, **TOKEN)
+        assert "would accept every token" in refused["forget_id_token"][0]
+        refused = await act(api, sim.identity, "customer_information", expect=400, report=True, forget_id_token=True, **TOKEN)
+        assert "Only a clear" in refused["forget_id_token"][0]
         assert sim.sent("CustomerInformation") == []
