@@ -229,3 +229,28 @@ def test_a_station_s_data_transfer_is_kept_only_for_a_configured_vendor(v16, set
         ("com.example", "Status", 10_000, True),
         ("org.any", "", len('{"a": [1]}'), False),
     ]
+
+
+def test_the_console_menu_offers_the_provisioning_forms_and_takes_their_lines(client, operator_a, v201):
+    from django.urls import reverse
+
+    from console.tests.test_pages import login, onboard
+
+    onboard(v201, connected=False)
+    v201.ocpp_version = "2.0.1"  # onboard() makes it a 1.6 Zaptec
+    v201.save()
+    login(client, operator_a)
+    html = client.get(reverse("console:station-detail", args=[v201.identity])).content.decode()
+    for name in ("get_variables", "set_variables", "get_base_report", "get_report", "set_network_profile", "data_transfer"):
+        assert f'id="action-{name}-' in html, name
+    assert "get_configuration" not in html and "extended_trigger_message" not in html  # 1.6 only
+    response = client.post(
+        reverse("console:station-action", args=[v201.identity, "set_variables"]),
+        {"variables": "OCPPCommCtrlr.OfflineThreshold=123\r\nAuthCtrlr.AuthorizeRemoteStart=false"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert Command.objects.get(action="set_variables").parameters["variables"] == [
+        {"component": "OCPPCommCtrlr", "variable": "OfflineThreshold", "value": "123"},
+        {"component": "AuthCtrlr", "variable": "AuthorizeRemoteStart", "value": "false"},
+    ]
