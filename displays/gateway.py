@@ -14,7 +14,7 @@ from displays.services import ReportedMessage, _parse, display_messages_report_s
 from stations import bounds
 
 # Messages one NotifyDisplayMessages may carry: a display holds tens; beyond this the frame is refused.
-MAX_MESSAGES_PER_FRAME = 1000
+MAX_MESSAGES_PER_FRAME = 200
 MAX_REQUEST_ID = 2**63 - 1
 
 

@@ -18,8 +18,9 @@ from stations import bounds
 from stations.services import parse_ocpp_datetime
 
 # Monitors one NotifyMonitoringReport may carry: stations page reports by ItemsPerMessage (tens);
-# past this a frame is refused (OccurrenceConstraintViolation) rather than stored row by row.
-MAX_MONITORS_PER_FRAME = 2000
+# past this a frame is refused (OccurrenceConstraintViolation) rather than stored row by row. The
+# frame limit (64 KiB) alone would let about 700 through.
+MAX_MONITORS_PER_FRAME = 500
 MAX_REQUEST_ID = 2**63 - 1
 MAX_MONITOR_VALUE = 1e12
 

@@ -477,3 +477,68 @@ async def test_removing_the_networks_last_accepted_token_is_refused(api, new_sta
         refused = await act(api, sim.identity, "customer_information", expect=400, report=True, forget_id_token=True, **TOKEN)
         assert "Only a clear" in refused["forget_id_token"][0]
         assert sim.sent("CustomerInformation") == []
+
+
+# --- numbers a station sends are bounded before they are stored (stations.bounds) -------------------------------
+
+HUGE = 2**63
+GENERATED = "2026-01-01T00:00:00Z"
+
+
+def monitor_report(*, request_id: int = 1, seq_no: int = 0, monitor_id: int = 1, value: float = 1, severity: int = 5, evse: int = 1, count: int = 1) -> dict:
+    return {
+        "requestId": request_id, "seqNo": seq_no, "generatedAt": GENERATED,
+        "monitor": [
+            {
+                "component": {"name": "EVSE", "evse": {"id": evse}}, "variable": {"name": "Power"},
+                "variableMonitoring": [{"id": monitor_id + n, "transaction": False, "value": value, "type": "UpperThreshold", "severity": severity} for n in range(count)],
+            }
+        ],
+    }
+
+
+REFUSED = {
+    "monitor id 2**63": ("NotifyMonitoringReport", monitor_report(monitor_id=HUGE), "PropertyConstraintViolation"),
+    "monitor value 1e300": ("NotifyMonitoringReport", monitor_report(value=1e300), "PropertyConstraintViolation"),
+    "monitor severity 12": ("NotifyMonitoringReport", monitor_report(severity=12), "PropertyConstraintViolation"),
+    "monitor evse 2**40": ("NotifyMonitoringReport", monitor_report(evse=2**40), "PropertyConstraintViolation"),
+    "report seqNo 2**63": ("NotifyMonitoringReport", monitor_report(seq_no=HUGE), "PropertyConstraintViolation"),
+    "501 monitors in one frame": ("NotifyMonitoringReport", monitor_report(count=501), "OccurrenceConstraintViolation"),
+    "201 display messages in one frame": (
+        "NotifyDisplayMessages",
+        {"requestId": 1, "messageInfo": [{"id": n, "priority": "NormalCycle", "message": {"format": "UTF8", "content": "x"}} for n in range(201)]},
+        "OccurrenceConstraintViolation",
+    ),
+    "customer requestId 2**63": (
+        "NotifyCustomerInformation", {"data": "x", "seqNo": 0, "generatedAt": GENERATED, "requestId": HUGE}, "PropertyConstraintViolation",
+    ),
+    "customer seqNo -1": (
+        "NotifyCustomerInformation", {"data": "x", "seqNo": -1, "generatedAt": GENERATED, "requestId": 1}, "PropertyConstraintViolation",
+    ),
+    "display message id 2**63": (
+        "NotifyDisplayMessages",
+        {"requestId": 1, "messageInfo": [{"id": HUGE, "priority": "NormalCycle", "message": {"format": "UTF8", "content": "x"}}]},
+        "PropertyConstraintViolation",
+    ),
+}
+
+
+async def test_numbers_out_of_range_in_reports_get_a_callerror_and_nothing_is_stored(api, new_station):
+    from tests.servers import RawStation
+
+    station = new_station("NBND")
+    raw = await RawStation.open(station.url, identity=station.identity, password=station.password, ocpp_version="2.0.1")
+    try:
+        boot = await raw.call("BootNotification", {"chargingStation": {"vendorName": "BoundCo", "model": "B-1"}, "reason": "PowerUp"})
+        assert boot[2]["status"] == "Accepted"
+        for case, (action, payload, code) in REFUSED.items():
+            reply = await raw.call(action, payload, timeout=10)
+            assert reply[0] == 4 and reply[2] == code, f"{case}: {reply}"
+        # A report within bounds is stored and answered.
+        assert (await raw.call("NotifyMonitoringReport", monitor_report(monitor_id=5, value=-250.5)))[0:1] == [3]
+    finally:
+        await raw.close()
+    rows = await monitors_listed(api, station.identity)
+    assert [(r["monitor_id"], r["value"]) for r in rows] == [(5, -250.5)]
+    assert await listed(api, "/api/customer_information/", station=station.identity) == []
+    assert await listed(api, "/api/display_messages/", station=station.identity) == []
