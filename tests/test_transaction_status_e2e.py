@@ -84,18 +84,28 @@ def assert_command_shows(command: dict, *, result: str, answer: dict, admin, ide
     assert "Get transaction status" in page and result in page
 
 
-async def test_TC_E_29_transaction_ongoing_with_messages_in_queue(api, admin, new_station):
-    row = new_station("E29")
-    station = await energy_transfer_started(row, "TX-E29")
+# TC_E_29 asks about its transaction, TC_E_33 about any (transactionId omitted, E14.FR.06): the station
+# answers that messages are queued, then delivers the queued event, sent offline.
+QUEUED_CASES = {
+    "TC_E_29": ("TX-E29", {"ongoingIndicator": True, "messagesInQueue": True}, "Ongoing, messages in queue"),
+    "TC_E_33": (None, {"messagesInQueue": True}, "Messages in queue"),
+}
+
+
+@pytest.mark.parametrize("case", list(QUEUED_CASES))
+async def test_TC_E_29_and_TC_E_33_messages_in_queue_after_a_reconnect(case, api, admin, new_station):
+    asked, answer, result = QUEUED_CASES[case]
+    row = new_station(case.replace("_", ""))
+    transaction_id = f"TX-{row.identity}"
+    station = await energy_transfer_started(row, transaction_id)
     await station.close()  # steps 1-2
     station = await reconnected(row)
     try:
-        answer = {"ongoingIndicator": True, "messagesInQueue": True}
-        command = await ask_status(api, station, row, transaction_id="TX-E29", answer=answer)  # steps 3-4
-        assert_command_shows(command, result="Ongoing, messages in queue", answer=answer, admin=admin, identity=row.identity)
+        command = await ask_status(api, station, row, transaction_id=asked and transaction_id, answer=answer)  # steps 3-4
+        assert_command_shows(command, result=result, answer=answer, admin=admin, identity=row.identity)
         # Steps 5-6: the queued event, sent offline, is answered.
         queued = await station.call("TransactionEvent", transaction_event(
-            "Updated", "TX-E29", 2, trigger="MeterValuePeriodic", offline=True, meter_wh=1500))
+            "Updated", transaction_id, 2, trigger="MeterValuePeriodic", offline=True, meter_wh=1500))
         assert queued[0] == 3 and queued[2] == {}, queued
     finally:
         await station.close()
@@ -132,22 +142,6 @@ async def test_TC_E_31_transaction_ended_with_messages_in_queue(api, admin, new_
         late = await station.call("TransactionEvent", transaction_event(
             "Updated", "TX-E31", 3, trigger="ChargingStateChanged", offline=True, charging_state="EVConnected"))
         assert late[0] == 3, late
-    finally:
-        await station.close()
-
-
-async def test_TC_E_33_without_transaction_id_with_messages_in_queue(api, admin, new_station):
-    row = new_station("E33")
-    station = await energy_transfer_started(row, "TX-E33")
-    await station.close()
-    station = await reconnected(row)
-    try:
-        answer = {"messagesInQueue": True}  # ongoingIndicator omitted (E14.FR.06)
-        command = await ask_status(api, station, row, transaction_id=None, answer=answer)
-        assert_command_shows(command, result="Messages in queue", answer=answer, admin=admin, identity=row.identity)
-        queued = await station.call("TransactionEvent", transaction_event(
-            "Updated", "TX-E33", 2, trigger="MeterValuePeriodic", offline=True, meter_wh=900))
-        assert queued[0] == 3 and queued[2] == {}, queued
     finally:
         await station.close()
 
