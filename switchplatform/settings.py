@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "sessions.apps.ChargingSessionsConfig",
     "tariffs",
     "reservations",
+    "alerts",
     "firmware",
     "certificates",
     "commands",
@@ -396,6 +397,28 @@ CELERY_BEAT_SCHEDULE["reservations-expire"] = {
     "schedule": float(RESERVATIONS_EXPIRE_SECONDS),
     "options": {"expires": float(RESERVATIONS_EXPIRE_SECONDS)},
 }
+# Alerts (alerts app): seconds between two evaluations of the rules (each also sends due deliveries),
+# a webhook's timeout, attempts per delivery and the first retry's delay (doubling after each).
+ALERTS_EVALUATE_SECONDS = env_int("ALERTS_EVALUATE_SECONDS", 15, minimum=1)
+ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 10, minimum=1)
+ALERT_DELIVERY_ATTEMPTS = env_int("ALERT_DELIVERY_ATTEMPTS", 6, minimum=1)
+ALERT_RETRY_SECONDS = env_int("ALERT_RETRY_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["alerts-run"] = {
+    "task": "alerts.tasks.alerts_run_task",
+    "schedule": float(ALERTS_EVALUATE_SECONDS),
+    "options": {"expires": float(ALERTS_EVALUATE_SECONDS)},
+}
+# Alert e-mail: SMTP when EMAIL_HOST is set; otherwise printed to the server's output (the embedded setup).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "alerts@localhost")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
 CELERY_BEAT_SCHEDULE["gateway-prune-messages"] = {
     "task": "ocpp_gateway.tasks.messages_prune",
     "schedule": float(MESSAGE_PRUNE_SECONDS),

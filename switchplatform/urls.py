@@ -70,6 +70,7 @@ urlpatterns = [
     path("api/", include("smartcharging.urls_api")),
     path("api/", include("tariffs.urls_api")),
     path("api/", include("reservations.urls_api")),
+    path("api/", include("alerts.urls_api")),
     path("api/", include(router.urls)),
     path("pki/", include("certificates.urls")),
 ]

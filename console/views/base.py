@@ -23,6 +23,7 @@ SECTIONS = [
     ("stations", "Stations", "console:station-list"),
     ("locations", "Locations", "console:location-list"),
     ("sessions", "Sessions", "console:session-list"),
+    ("alerts", "Alerts", "console:alert-list"),
 ]
 
 
