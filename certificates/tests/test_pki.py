@@ -192,3 +192,21 @@ def test_an_import_without_an_rsa_certificate_gets_one_from_the_imported_ca(pki_
     rsa_cert = x509.load_pem_x509_certificate(pki_paths().server_rsa_cert.read_bytes())
     assert pki.signed_by(rsa_cert, ca)
     assert pki.server_hostnames(rsa_cert) == ["csms.operator.net"]
+
+
+def test_an_import_takes_the_operators_rsa_certificate_and_refuses_a_wrong_one(pki_dir, tmp_path):
+    args, ca = _operator_files(tmp_path)
+    ca_key = pki.load_private_key((tmp_path / "ca-key.pem").read_bytes())
+    rsa_key = pki.generate_key("rsa")
+    rsa_cert = pki.build_server_certificate(key=rsa_key, ca_cert=ca, ca_key=ca_key, hostnames=["rsa.operator.net"])
+    (tmp_path / "rsa.pem").write_bytes(pki.cert_pem(rsa_cert))
+    (tmp_path / "rsa.key").write_bytes(pki.key_pem(rsa_key))
+    (tmp_path / "ec.key").write_bytes(pki.key_pem(pki.generate_key()))
+
+    with pytest.raises(CommandError, match="both --server-rsa-cert and --server-rsa-key"):
+        call_command("init_pki", *args, "--server-rsa-cert", str(tmp_path / "rsa.pem"))
+    with pytest.raises(CommandError, match="not an RSA key"):
+        call_command("init_pki", *args, "--server-rsa-cert", str(tmp_path / "rsa.pem"), "--server-rsa-key", str(tmp_path / "ec.key"))
+    assert not pki_paths().ca_cert.exists()
+    call_command("init_pki", *args, "--server-rsa-cert", str(tmp_path / "rsa.pem"), "--server-rsa-key", str(tmp_path / "rsa.key"))
+    assert x509.load_pem_x509_certificate(pki_paths().server_rsa_cert.read_bytes()) == rsa_cert
