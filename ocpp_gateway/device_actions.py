@@ -17,6 +17,7 @@ e.g. ``OCPPCommCtrlr.OfflineThreshold``, ``EVSE@1.AvailabilityState``,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -158,7 +159,7 @@ class VariableListField(forms.Field):
                 except (TypeError, ValueError):
                     raise forms.ValidationError(f"{name.replace('_', ' ')} is a whole number.") from None
                 if not low <= number <= 2**31 - 1:
-                    raise forms.ValidationError(f"{name.replace('_', ' ')} is at least {low}.")
+                    raise forms.ValidationError(f"{name.replace('_', ' ')} is between {low} and {2**31 - 1}.")
                 entry[name] = number
         if entry.get("connector_id") is not None and entry.get("evse_id") is None:
             raise forms.ValidationError("a connector belongs to an EVSE: write Component@evse/connector.")
@@ -278,7 +279,7 @@ def _per_variable_result(field: str):
     return read
 
 
-def _redact_answer(command, secret: callable) -> None:
+def _redact_answer(command, secret: Callable[[dict[str, Any]], bool]) -> None:
     """Replace disclosed secret values in the stored answer: the record is shown to operators."""
     answer = command.answer
     changed = False
