@@ -14,7 +14,9 @@ from ocpp.v201 import call_result as result201
 
 from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedStation, now_iso
 from simulator.certificates import SecurityProfilesMixin201
+from simulator.displays import DisplayMixin201
 from simulator.firmware import FirmwareUpdateMixin
+from simulator.monitoring import MonitoringMixin201
 from simulator.smartcharging import SmartChargingMixin201
 from simulator.reservations import ReservationMixin201
 
@@ -37,7 +39,11 @@ class Variable:
 
 
 # SecurityProfilesMixin201 (simulator.certificates): network profiles, TLS, certificates.
-class Station201(SecurityProfilesMixin201, ReservationMixin201, SmartChargingMixin201, FirmwareUpdateMixin, SimulatedStation, ChargePoint201):
+# MonitoringMixin201 / DisplayMixin201: variable monitors, customer data, display messages (N, O).
+class Station201(
+    SecurityProfilesMixin201, ReservationMixin201, SmartChargingMixin201, MonitoringMixin201, DisplayMixin201, FirmwareUpdateMixin,
+    SimulatedStation, ChargePoint201,
+):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"
     report_part_size = 10

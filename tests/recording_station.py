@@ -1,5 +1,5 @@
-"""A 2.0.1 simulated station with a display and variable monitors (simulator.monitoring,
-simulator.displays) that keeps every CALL the platform sent exactly as it arrived (camelCase, as on
+"""The 2.0.1 simulated station (its display and variable monitors: simulator.monitoring,
+simulator.displays) keeping every CALL the platform sent exactly as it arrived (camelCase, as on
 the wire), for tests that assert the CSMS's messages field by field; plus the API helpers the N and O
 test modules share."""
 from __future__ import annotations
@@ -13,12 +13,10 @@ from ocpp.routing import on
 from ocpp.v201 import call_result as result201
 
 from simulator import Station201
-from simulator.displays import DisplayMixin201
-from simulator.monitoring import MonitoringMixin201
 from tests.servers import Api, until, wait_for
 
 
-class RecordingStation201(MonitoringMixin201, DisplayMixin201, Station201):
+class RecordingStation201(Station201):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[str, dict[str, Any]]] = []
