@@ -97,12 +97,31 @@ def log_request_answered(*, command) -> None:
                 request_id=request.request_id, info=info, time=timezone.now(),
             )
             return
+        if word == LogStatus.ACCEPTED_CANCELED:
+            # 2.0.1 N01.FR.12: this request is accepted and the upload in progress is canceled.
+            _cancel_older(request=request)
+            word, info = LogStatus.ACCEPTED, "Accepted; the upload in progress was canceled."
         _record(station=request.station, request=request, source="answer", status=word, request_id=request.request_id, info=info)
         return
     _record(
         station=request.station, request=request, source="answer", status=LogStatus.SEND_FAILED,
         request_id=request.request_id, info=f"{command.get_status_display()}: {command.error}".strip(": "),
     )
+
+
+def _cancel_older(*, request: LogRequest) -> None:
+    older = (
+        LogRequest.objects.select_for_update()
+        .open()
+        .filter(station_id=request.station_id, created_at__lte=request.created_at)
+        .exclude(pk=request.pk)
+        .exclude(log_type=LogType.DIAGNOSTICS)  # 1.6 GetDiagnostics has no AcceptedCanceled
+    )
+    for row in older:
+        _record(
+            station=request.station, request=row, source="answer", status=LogStatus.ACCEPTED_CANCELED,
+            request_id=row.request_id, info=f"Canceled by the station for request {request.request_id}.",
+        )
 
 
 @transaction.atomic

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from diagnostics.models import LogRequest
+from diagnostics.models import LogRequest, LogStatus
 from diagnostics.services import UploadTooLarge, log_file_store
 from diagnostics.uploads import upload_token_request_id
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+CLOSED_STATUSES = frozenset({LogStatus.REJECTED, LogStatus.SEND_FAILED, LogStatus.ACCEPTED_CANCELED})
 
 
 def _text(message: str, status: int) -> HttpResponse:
@@ -37,6 +38,9 @@ def log_upload(request: HttpRequest, token: str, filename: str = "") -> HttpResp
         raise Http404("No such upload.")
     if timezone.now() - log_request.created_at > settings.DIAGNOSTICS_UPLOAD_MAX_AGE:
         return _text("This upload URL has expired.", 403)
+    if log_request.status in CLOSED_STATUSES:
+        # The station refused the request, never got it, or canceled it for a newer one.
+        return _text(f"This request is {log_request.status}: it takes no upload.", 410)
     limit = settings.DIAGNOSTICS_MAX_UPLOAD_BYTES
     try:
         declared = int(request.headers.get("Content-Length") or 0)

@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import secrets
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -562,7 +563,16 @@ async def test_TC_N_36_retrieve_a_log_second_request(platform, users):
         await cp.call(call201.LogStatusNotification(status="Uploaded", request_id=second["id"]))
     one = await log_request(users["lena"], cp.id, first["id"], lambda r: r["status"] == "AcceptedCanceled", "the first canceled")
     two = await log_request(users["lena"], cp.id, second["id"], lambda r: r["status"] == "Uploaded", "the second uploaded")
-    assert one["download_url"] is None and two["size"] == len(b"second log")
+    assert one["download_url"] is None and one["failed"] is False
+    assert [e["status"] for e in one["events"]] == ["Accepted", "Uploading", "AcceptedCanceled", "AcceptedCanceled"]
+    assert [(e["source"], e["status"]) for e in two["events"]] == [
+        ("answer", "Accepted"), ("LogStatusNotification", "Uploading"), ("upload", "Uploading"), ("LogStatusNotification", "Uploaded"),
+    ]
+    assert two["size"] == len(b"second log")
+    # The canceled request's URL takes nothing any more.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        await asyncio.to_thread(http_upload, (await cp.request("GetLog"))["log"]["remoteLocation"], b"late")
+    assert refused.value.code == 410
 
 
 async def test_TC_045_1_get_diagnostics_of_a_16_station(platform, users):

@@ -113,3 +113,25 @@ def test_the_download_is_scoped_to_the_network(station_a, operator_a, operator_b
         assert api.status_code == expected, user
     anonymous = Client().get(f"/diagnostics/logs/{request.pk}/download/")
     assert anonymous.status_code == 302
+
+
+def test_a_refused_or_canceled_request_takes_no_upload(station_a):
+    request = log_request(station_a)
+    for status in ("Rejected", "AcceptedCanceled", "SendFailed"):
+        LogRequest.objects.filter(pk=request.pk).update(status=status)
+        response = Client().put(upload_path(request), data=b"late", content_type="text/plain")
+        assert response.status_code == 410
+    assert not LogRequest.objects.get(pk=request.pk).file
+
+
+def test_accepted_canceled_accepts_the_new_request_and_cancels_the_one_uploading(station_a):
+    from commands.models import Command, CommandStatus
+
+    first, second = log_request(station_a), log_request(station_a)
+    log_status_notification(station=station_a, source="LogStatusNotification", status="Uploading", request_id=first.request_id)
+    Command.objects.filter(pk=second.command_id).update(status=CommandStatus.ACCEPTED, answer={"status": "AcceptedCanceled"})
+    log_request_answered(command=Command.objects.get(pk=second.command_id))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("AcceptedCanceled", "Accepted")
+    assert first.status_info == f"Canceled by the station for request {second.request_id}."
