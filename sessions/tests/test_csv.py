@@ -12,6 +12,7 @@ from sessions.tests.conftest import make_session
 DOCUMENTED_COLUMNS = [
     "session_id", "network", "location", "station", "evse_id", "connector_id", "ocpp_version", "transaction_id",
     "id_token", "status", "started_at", "ended_at", "duration_s", "energy_kwh", "peak_power_kw", "stop_reason",
+    "total_cost", "currency",
 ]
 
 
