@@ -79,13 +79,27 @@ _TYPE_NAMES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 KNOWN_ACTIONS = frozenset(a.value for a in (*V16Action, *V201Action))
 
 
+# The labelled children by (direction, action, type): .labels() takes a lock and builds a key per
+# call, several microseconds on the hottest path of the gateway; a dict hit is a fraction of that.
+_frame_children: dict[tuple[str, str, int | None], tuple] = {}
+
+
 def frame_counted(*, direction: str, message_type: int | None, action: str) -> None:
     """One frame through the gateway (called for every row of the message log)."""
-    type_name = _TYPE_NAMES.get(message_type, "invalid")
-    action = action if action in KNOWN_ACTIONS else ("" if not action else "other")
-    frames.labels(NODE, direction, action, type_name).inc()
-    if message_type == 4:
-        callerrors.labels(NODE, direction, action).inc()
+    key = (direction, action, message_type)
+    children = _frame_children.get(key)
+    if children is None:
+        type_name = _TYPE_NAMES.get(message_type, "invalid")
+        label = action if action in KNOWN_ACTIONS else ("" if not action else "other")
+        children = (
+            frames.labels(NODE, direction, label, type_name),
+            callerrors.labels(NODE, direction, label) if message_type == 4 else None,
+        )
+        if label != "other":  # unknown actions are not cached either: the dict stays bounded
+            _frame_children[key] = children
+    children[0].inc()
+    if children[1] is not None:
+        children[1].inc()
 
 
 def station_connected(ocpp_version: str) -> None:
