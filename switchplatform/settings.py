@@ -470,6 +470,13 @@ SPECTACULAR_SETTINGS = {
         "FirmwareStatusEnum": "firmware.models.FirmwareStatus",
         "EquipmentStatusEnum": "stations.models.EquipmentStatus",
         "SecurityProfileEnum": "stations.models.SecurityProfile",
+        "LogStatusEnum": "diagnostics.models.LogStatus",
+        "ReservationStatusEnum": "reservations.models.ReservationStatus",
+        "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
+        "AlertKindEnum": "alerts.models.AlertKind",
+        "ProfileKindEnum": "smartcharging.models.ProfileKind",
+        "ProfileStatusEnum": "smartcharging.models.ProfileStatus",
+        "LimitReportKindEnum": "smartcharging.models.LimitReportKind",
     },
 }
 
