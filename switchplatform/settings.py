@@ -471,6 +471,7 @@ SPECTACULAR_SETTINGS = {
         "EquipmentStatusEnum": "stations.models.EquipmentStatus",
         "SecurityProfileEnum": "stations.models.SecurityProfile",
         "LogStatusEnum": "diagnostics.models.LogStatus",
+        "LogStatusEnum": "diagnostics.models.LogStatus",
         "ReservationStatusEnum": "reservations.models.ReservationStatus",
         "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
         "AlertKindEnum": "alerts.models.AlertKind",
