@@ -17,7 +17,7 @@ class StationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Station
-        fields = ["network", "location", "state", "connected", "ocpp_version", "vendor", "status"]
+        fields = ["network", "location", "state", "connected", "boot_pending", "ocpp_version", "vendor", "status"]
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

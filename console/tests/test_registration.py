@@ -87,3 +87,14 @@ def test_the_api_shows_and_changes_the_switch(client, operator_a, station_a):
     response = client.patch(url, {"boot_pending": True, "boot_pending_interval": 15}, content_type="application/json")
     assert response.status_code == 200
     assert (response.json()["boot_pending"], response.json()["boot_pending_interval"]) == (True, 15)
+
+
+def test_the_api_lists_the_stations_held_in_pending(client, operator_a, station_a, network_a, location_a):
+    from stations.services import station_create
+
+    held = station_create(network=network_a, location=location_a, identity="CP-A-HELD", name="Held", password="0123456789abcdef")
+    held.boot_pending = True
+    held.save(update_fields=["boot_pending"])
+    client.force_login(operator_a)
+    listed = client.get("/api/charging_stations/?boot_pending=true").json()
+    assert [s["identity"] for s in listed["results"]] == ["CP-A-HELD"]
