@@ -1,6 +1,8 @@
 """The displays app without a live server: the form, the request it builds, the API's network scoping."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
@@ -68,3 +70,20 @@ def test_another_networks_messages_do_not_exist(operator_b, viewer_a, station):
     assert client_for(operator_b).get("/api/display_messages/").json()["count"] == 0
     assert client_for(operator_b).get(f"/api/display_messages/{message.pk}/").status_code == 404
     assert client_for(viewer_a).get("/api/display_messages/", {"station": "CP-A-1"}).json()["results"][0]["content"] == "x"
+
+
+def test_the_station_page_marks_ended_and_future_messages(operator_a, station):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    now = timezone.now()
+    DisplayMessage.objects.create(station=station, message_id=1, priority="NormalCycle", content="Gisteren", message_format="UTF8", source="set", end_at=now - timedelta(hours=1))
+    DisplayMessage.objects.create(station=station, message_id=2, priority="InFront", content="Morgen", message_format="UTF8", source="report", start_at=now + timedelta(days=1))
+    client = Client()
+    client.force_login(operator_a)
+    page = client.get(f"/console/stations/{station.identity}/maintenance/").content.decode()
+    rows = {int(i): row for i, row in re.findall(r'<tr data-message-id="(\d+)">(.*?)</tr>', page, re.S)}
+    assert "(ended)" in rows[1] and "Gisteren" in rows[1] and "set here" in rows[1]
+    assert "(not yet shown)" in rows[2] and "Morgen" in rows[2] and "station report" in rows[2]

@@ -121,3 +121,31 @@ def test_another_networks_monitors_and_reports_do_not_exist(operator_b, viewer_a
     assert client_for(viewer_a).get("/api/customer_information/", {"station": "CP-A-1"}).json()["results"][0]["data"] == "secret-ish"
     # Read-only: nobody writes reports through the API.
     assert client_for(viewer_a).delete(f"/api/customer_information/{part.pk}/").status_code == 405
+
+
+def test_the_admin_offers_every_n_and_o_action_with_its_form(operator_a, station):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator_a)
+    base = f"/admin/commands/command/station/{station.pk}/actions/"
+    menu = client.get(base).content.decode()
+    forms = {
+        "get_monitoring_report": 'name="component_variables"',
+        "set_variable_monitoring": 'name="monitors"',
+        "clear_variable_monitoring": 'name="ids"',
+        "set_monitoring_base": 'name="monitoring_base"',
+        "set_monitoring_level": 'name="severity"',
+        "customer_information": 'name="customer_identifier"',
+        "set_display_message": 'name="content"',
+        "get_display_messages": 'name="priority"',
+        "clear_display_message": 'name="message_id"',
+    }
+    for action, field in forms.items():
+        assert f"{base}{action}/" in menu, action
+        assert field in client.get(f"{base}{action}/").content.decode(), action
+    # Several criteria ticked in the admin's form reach the command (offline: failed at once, kept).
+    client.post(f"{base}get_monitoring_report/", {"monitoring_criteria": ["ThresholdMonitoring", "DeltaMonitoring"], "component_variables": "EVSE@1.Power"})
+    assert Command.objects.get().parameters == {
+        "monitoring_criteria": ["ThresholdMonitoring", "DeltaMonitoring"], "component_variables": [{"component": "EVSE", "evse_id": 1, "variable": "Power"}]
+    }
