@@ -2,7 +2,8 @@
 
 NotifyMonitoringReport (N02) and NotifyCustomerInformation (N09/N10): every number is bounded
 (stations.bounds) before anything is stored; the answer goes once the part is stored.
-NotifyEvent stays in ocpp_gateway.v201 (station events, stations.services.station_events_record).
+NotifyEvent stays in ocpp_gateway.v201 (station events, stations.services.station_events_record);
+its numbers are checked here first (notify_event_bounded).
 """
 from __future__ import annotations
 
@@ -23,6 +24,32 @@ from stations.services import parse_ocpp_datetime
 MAX_MONITORS_PER_FRAME = 500
 MAX_REQUEST_ID = 2**63 - 1
 MAX_MONITOR_VALUE = 1e12
+
+
+# Events one NotifyEvent may carry (N07, N08): a station reports what changed at one moment; the
+# frame limit (64 KiB) alone would let about 300 through.
+MAX_EVENTS_PER_FRAME = 200
+MAX_EVENT_ID = 2**31 - 1
+
+
+def notify_event_bounded(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """NotifyEvent's eventData with its numbers checked (stations.bounds) before it is stored as station
+    events: ids a later event or a monitor refers to, the EVSE and connector, the part's seqNo."""
+    bounds.bounded_int(payload["seqNo"], field="seqNo", low=0, high=bounds.MAX_SEQ_NO)
+    events = payload["eventData"]
+    if len(events) > MAX_EVENTS_PER_FRAME:
+        raise bounds.TooMany("eventData", len(events), MAX_EVENTS_PER_FRAME, ocpp_version="2.0.1")
+    for event in events:
+        bounds.bounded_int(event["eventId"], field="eventData.eventId", low=0, high=MAX_EVENT_ID)
+        for name in ("cause", "variableMonitoringId"):
+            if name in event:
+                bounds.bounded_int(event[name], field=f"eventData.{name}", low=0, high=MAX_EVENT_ID)
+        evse = event["component"].get("evse")
+        if evse:
+            bounds.evse_id(evse["id"], field="eventData.component.evse.id")
+            if "connectorId" in evse:
+                bounds.connector_id(evse["connectorId"], field="eventData.component.evse.connectorId")
+    return events
 
 
 def _monitors(monitoring_data: list[dict[str, Any]]) -> list[ReportedMonitor]:

@@ -15,7 +15,7 @@ from certificates.gateway import CertificateHandlers201
 from diagnostics.gateway import LogHandlers201
 from displays.gateway import DisplayHandlers201
 from firmware.services import firmware_status_notification
-from monitoring.gateway import MonitoringHandlers201
+from monitoring.gateway import MonitoringHandlers201, notify_event_bounded
 from ocpp_gateway.device_actions import notify_report_received
 from ocpp_gateway.data_transfer import data_transfer_received
 from ocpp_gateway.protocol import GatewayChargePoint
@@ -108,7 +108,7 @@ class ChargePoint201(
     @on(Action.notify_event)
     async def on_notify_event(self, **kwargs):
         await database_sync_to_async(station_events_record)(
-            station=self.consumer.station, source="NotifyEvent", events=self.payload["eventData"]
+            station=self.consumer.station, source="NotifyEvent", events=notify_event_bounded(self.payload)
         )
         return call_result.NotifyEvent()
 

@@ -497,6 +497,11 @@ def monitor_report(*, request_id: int = 1, seq_no: int = 0, monitor_id: int = 1,
     }
 
 
+EVENT = {
+    "eventId": 1, "timestamp": GENERATED, "trigger": "Alerting", "actualValue": "1", "eventNotificationType": "CustomMonitor",
+    "component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"},
+}
+
 REFUSED = {
     "monitor id 2**63": ("NotifyMonitoringReport", monitor_report(monitor_id=HUGE), "PropertyConstraintViolation"),
     "monitor value 1e300": ("NotifyMonitoringReport", monitor_report(value=1e300), "PropertyConstraintViolation"),
@@ -514,6 +519,17 @@ REFUSED = {
     ),
     "customer seqNo -1": (
         "NotifyCustomerInformation", {"data": "x", "seqNo": -1, "generatedAt": GENERATED, "requestId": 1}, "PropertyConstraintViolation",
+    ),
+    "event id 2**63": ("NotifyEvent", {"generatedAt": GENERATED, "seqNo": 0, "eventData": [dict(EVENT, eventId=HUGE)]}, "PropertyConstraintViolation"),
+    "event monitor id -1": (
+        "NotifyEvent", {"generatedAt": GENERATED, "seqNo": 0, "eventData": [dict(EVENT, variableMonitoringId=-1)]}, "PropertyConstraintViolation",
+    ),
+    "event evse 300": (
+        "NotifyEvent", {"generatedAt": GENERATED, "seqNo": 0, "eventData": [dict(EVENT, component={"name": "EVSE", "evse": {"id": 300}})]},
+        "PropertyConstraintViolation",
+    ),
+    "201 events in one frame": (
+        "NotifyEvent", {"generatedAt": GENERATED, "seqNo": 0, "eventData": [dict(EVENT, eventId=n) for n in range(201)]}, "OccurrenceConstraintViolation",
     ),
     "display message id 2**63": (
         "NotifyDisplayMessages",
@@ -542,3 +558,4 @@ async def test_numbers_out_of_range_in_reports_get_a_callerror_and_nothing_is_st
     assert [(r["monitor_id"], r["value"]) for r in rows] == [(5, -250.5)]
     assert await listed(api, "/api/customer_information/", station=station.identity) == []
     assert await listed(api, "/api/display_messages/", station=station.identity) == []
+    assert await listed(api, "/api/station_events/", station=station.identity, source="NotifyEvent") == []
