@@ -405,6 +405,26 @@ class GatewayChargePoint:
         self._response_queue.put_nowait(msg)
         return action
 
+    # The network's "read the configuration after boot" (stations.services.BootAnswer), set at each boot.
+    read_configuration_after_boot = True
+    _read_while_pending = False
+
+    def configuration_read_due(self) -> bool:
+        """Whether the boot just answered calls for reading the station's configuration.
+
+        After every Accepted boot; while Pending once per connection (B02.FR.01: the operator sees the
+        configuration before accepting the station; it retries its boot every interval). Never when
+        the network turned the read off (a certification run counts it as unexpected).
+        """
+        if not self.read_configuration_after_boot:
+            return False
+        if self.consumer.is_accepted():
+            return True
+        if self.consumer.is_pending() and not self._read_while_pending:
+            self._read_while_pending = True
+            return True
+        return False
+
     def allowed_before_acceptance(self, action: str) -> bool:
         return action == "BootNotification" or action in self.triggered
 

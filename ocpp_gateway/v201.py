@@ -61,8 +61,7 @@ class ChargePoint201(
 
     @after(Action.boot_notification)
     def after_boot_notification(self, **kwargs) -> None:
-        # The network may turn this read off (a certification run counts it as unexpected).
-        if self.consumer.is_accepted() and self.read_configuration_after_boot:
+        if self.configuration_read_due():
             self.start_task(self.read_device_model())
 
     async def read_device_model(self) -> None:
