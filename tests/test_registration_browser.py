@@ -32,6 +32,8 @@ async def test_an_operator_holds_a_station_in_pending_and_lets_it_in_from_the_st
         try:
             boot = await station.call("BootNotification", BOOT)
             assert (boot[2]["status"], boot[2]["interval"]) == ("Pending", 9)
+            read = await station.expect_call("GetBaseReport")
+            await station.reply(read, {"status": "Accepted"})
 
             await page.uncheck("#registration-form input[name=boot_pending]")
             await page.check("#registration-form input[name=trigger_boot]")

@@ -58,14 +58,30 @@ async def set_pending(api, identity: str, on: bool, **fields) -> dict:
     return response.json()
 
 
-async def test_TC_B_02_cold_boot_pending_then_accepted(api, new_station):
+async def test_TC_B_02_cold_boot_pending_then_accepted(api, admin, new_station):
     station_row = new_station("PEND", boot_pending=True, boot_pending_interval=7)
     assert (station_row.created["boot_pending"], station_row.created["boot_pending_interval"]) == (True, 7)
     station = await ScriptedStation.open(station_row.url, station_row.identity, station_row.password, "2.0.1")
     try:
         # Steps 1-2: Pending, with the retry interval the operator chose.
         assert_boot_answer(await station.call("BootNotification", BOOT_201), status="Pending", interval=7)
-        # No read of the device model while Pending: the platform waits for the operator.
+        # During the interval the CSMS retrieves the device model (B02.FR.01, B07), so the operator sees it
+        # before accepting; the report it asked for is welcome while Pending (B02.FR.09).
+        read = await station.expect_call("GetBaseReport")
+        assert set(read[3]) == {"requestId", "reportBase"} and read[3]["reportBase"] == "FullInventory"
+        await station.reply(read, {"status": "Accepted"})
+        report = await station.call("NotifyReport", {
+            "requestId": read[3]["requestId"], "generatedAt": "2026-03-01T10:00:00Z", "seqNo": 0, "tbc": False,
+            "reportData": [{
+                "component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+                "variableAttribute": [{"type": "Actual", "value": "300", "mutability": "ReadWrite"}],
+            }],
+        })
+        assert report[0] == 3 and report[2] == {}, report
+        maintenance = await asyncio.to_thread(admin.page, f"/console/stations/{station_row.identity}/maintenance/")
+        assert 'data-variable="OCPPCommCtrlr.HeartbeatInterval"' in maintenance
+        # Step 3 of the interval note: the station boots again after 7 s, still Pending: read once per connection.
+        assert_boot_answer(await station.call("BootNotification", BOOT_201), status="Pending", interval=7)
         await station.expect_silence(1.5)
 
         # While Pending the CSMS may change the configuration (B02.FR.01, B05): SetVariables.
@@ -119,6 +135,9 @@ async def test_TC_B_30_messages_of_a_station_not_accepted_get_security_error(reg
     try:
         boot = await station.call("BootNotification", BOOT_201)
         assert_boot_answer(boot, status=registration, interval=30 if registration == "Pending" else HEARTBEAT_INTERVAL)
+        if registration == "Pending":
+            read = await station.expect_call("GetBaseReport")
+            await station.reply(read, {"status": "Rejected"})
         # Steps 3-4: StatusNotification and NotifyEvent get CALLERROR SecurityError (B02.FR.09, B03.FR.07).
         assert_security_error(await station.call("StatusNotification", STATUS_201))
         assert_security_error(await station.call("NotifyEvent", NOTIFY_EVENT_201))
@@ -149,6 +168,8 @@ async def test_TC_B_31_trigger_boot_notification_ends_pending(api, new_station):
     station = await ScriptedStation.open(station_row.url, station_row.identity, station_row.password, "2.0.1")
     try:
         assert_boot_answer(await station.call("BootNotification", BOOT_201), status="Pending", interval=600)
+        read = await station.expect_call("GetBaseReport")
+        await station.reply(read, {"status": "Accepted"})
         # The operator turns the switch off and asks for a boot now, well before the 600 s.
         await set_pending(api, station_row.identity, False)
         sent = await act(api, station_row.identity, "trigger_message", requested_message="BootNotification")
@@ -177,7 +198,10 @@ async def test_16_cold_boot_pending_configuration_security_error_and_triggered_b
     station = await ScriptedStation.open(station_row.url, station_row.identity, station_row.password, "1.6")
     try:
         assert_boot_answer(await station.call("BootNotification", BOOT_16), status="Pending", interval=45)
-        await station.expect_silence(1.5)  # no GetConfiguration until accepted
+        # "The Central System MAY send request messages to retrieve information" (1.6 §4.2): the keys.
+        read = await station.expect_call("GetConfiguration")
+        assert read[3] == {}
+        await station.reply(read, {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]})
         # A request of its own while Pending: SecurityError.
         assert_security_error(await station.call("Heartbeat", {}))
         assert_security_error(await station.call("StatusNotification", STATUS_16))
