@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from networks.admin_mixins import ScopedRecordAdmin
 from networks.querysets import is_account_admin
-from ocpp_gateway.models import Message, QuarantinedRow
+from ocpp_gateway.models import Message, QuarantinedRow, RefusedIdentity
 from stations.admin import register_station_admin_extension
 from stations.models import ConfigurationKey, DeviceModelVariable, Station, StationEvent
 
@@ -140,6 +140,32 @@ class QuarantinedRowAdmin(admin.ModelAdmin):
     search_fields = ["station_identity", "error"]
     date_hierarchy = "time"
     fields = ["time", "kind", "station_identity", "station_id", "error", "data"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request) -> bool:
+        return is_account_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)
+
+
+@admin.register(RefusedIdentity)
+class RefusedIdentityAdmin(admin.ModelAdmin):
+    """Unknown identities that tried to connect (ocpp_gateway.refusals), for account admins; operators
+    have the console's Unknown stations page. Read, and deleted once dealt with."""
+
+    list_display = ["identity", "address", "attempts", "first_attempt_at", "last_attempt_at"]
+    search_fields = ["identity", "address"]
+    fields = list_display
     readonly_fields = fields
 
     def has_module_permission(self, request) -> bool:

@@ -60,3 +60,13 @@ def test_console_page_and_add_this_charger(client, operator_a, viewer_a):
     assert "Unknown stations (1)" in client.get("/console/stations/").content.decode()
     client.force_login(viewer_a)
     assert client.get("/console/stations/unknown/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_them_for_account_admins_only(client, account_admin, operator_a):
+    refused_identity_record(identity="CP-NEW-9", address="198.51.100.7", at=T0)
+    client.force_login(account_admin)
+    page = client.get("/admin/ocpp_gateway/refusedidentity/")
+    assert page.status_code == 200 and "CP-NEW-9" in page.content.decode()
+    client.force_login(operator_a)
+    assert client.get("/admin/ocpp_gateway/refusedidentity/").status_code == 403
