@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for the benchmarks: Debian's postgresql package, a temp dir, a free port.
+"""A throwaway PostgreSQL cluster for the PostgreSQL e2e test and the benchmarks: Debian's postgresql package, a temp dir, a free port.
 
     with PostgresServer() as pg:
         env["DATABASE_URL"] = pg.url("switch")
