@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from console.views import actions, alerts, dashboard, diagnostics, locations, networks, sessions, stations
+from console.views import api_tokens, firmware_images, id_tokens, station_edit
 
 app_name = "console"
 
@@ -27,6 +28,19 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/commands/", stations.station_commands, name="station-commands"),
     path(f"stations/{IDENTITY}/faults/", stations.station_faults, name="station-faults"),
     path(f"stations/{IDENTITY}/actions/<slug:action>/", actions.station_action, name="station-action"),
+    path(f"stations/{IDENTITY}/edit/", station_edit.station_edit, name="station-edit"),
+    path(f"stations/{IDENTITY}/delete/", station_edit.station_delete, name="station-delete"),
+    path("id-tokens/", id_tokens.id_token_list, name="id-token-list"),
+    path("id-tokens/add/", id_tokens.id_token_add, name="id-token-add"),
+    path("id-tokens/<int:pk>/", id_tokens.id_token_edit, name="id-token-edit"),
+    path("id-tokens/<int:pk>/delete/", id_tokens.id_token_delete, name="id-token-delete"),
+    path("id-tokens/groups/add/", id_tokens.id_token_group_add, name="id-token-group-add"),
+    path("id-tokens/groups/<int:pk>/", id_tokens.id_token_group_edit, name="id-token-group-edit"),
+    path("id-tokens/groups/<int:pk>/delete/", id_tokens.id_token_group_delete, name="id-token-group-delete"),
+    path("firmware/", firmware_images.firmware_list, name="firmware-list"),
+    path("firmware/upload/", firmware_images.firmware_upload, name="firmware-upload"),
+    path("firmware/<int:pk>/delete/", firmware_images.firmware_image_delete, name="firmware-delete"),
+    path("api-token/", api_tokens.api_token, name="api-token"),
     path("commands/<int:pk>.json", actions.command_status, name="command-status"),
     path("security-upgrades/<int:pk>.json", actions.upgrade_status, name="upgrade-status"),
     path("locations/", locations.location_list, name="location-list"),

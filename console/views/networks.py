@@ -12,6 +12,7 @@ from console.forms import MemberForm, NetworkForm
 from console.views.base import console_view, render_page
 from networks.models import Membership, Network
 from networks.querysets import is_account_admin
+from networks.services import user_check_manageable, user_may_manage
 from sessions.selectors import local_list_overview
 from sessions.services.local_list import local_list_network_send
 
@@ -75,6 +76,9 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return HttpResponseRedirect(request.path)
         elif intent == "add-member":
             member_form = MemberForm(request.POST, network=network, prefix="member")
+            # Only a superuser changes a superuser's memberships (networks.services.user_may_manage).
+            if member_form.is_valid() and not user_may_manage(actor=request.user, target=member_form.cleaned_data["username"]):
+                member_form.add_error("username", "Only a superuser may change a superuser's memberships.")
             if member_form.is_valid():
                 membership = member_form.save()
                 messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()} of {network}.")
@@ -84,6 +88,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(request.path + "#local-list")
         elif intent in ("role", "remove"):
             membership = get_object_or_404(Membership, network=network, pk=request.POST.get("membership"))
+            user_check_manageable(actor=request.user, target=membership.user)
             if intent == "remove":
                 membership.delete()
                 messages.success(request, f"{membership.user} removed from {network}.")
@@ -98,6 +103,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "member_form": member_form,
         "memberships": network.memberships.select_related("user").order_by("user__username"),
         "roles": Membership.ROLE_CHOICES,
+        "can_manage_superusers": request.user.is_superuser,
         "local_list": local_list_overview(network=network),
     }
     return render_page(request, "console/network_detail.html", context, title=network.name, section="networks")
