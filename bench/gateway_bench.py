@@ -404,7 +404,7 @@ def platform_env(args, root: Path):
     if args.database != "postgres":
         yield env
         return
-    from bench.pg import PostgresServer
+    from tests.pg import PostgresServer
 
     with PostgresServer() as pg:
         env["DATABASE_URL"] = pg.create_database("switch")
