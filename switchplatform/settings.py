@@ -471,7 +471,6 @@ SPECTACULAR_SETTINGS = {
         "EquipmentStatusEnum": "stations.models.EquipmentStatus",
         "SecurityProfileEnum": "stations.models.SecurityProfile",
         "LogStatusEnum": "diagnostics.models.LogStatus",
-        "LogStatusEnum": "diagnostics.models.LogStatus",
         "ReservationStatusEnum": "reservations.models.ReservationStatus",
         "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
         "AlertKindEnum": "alerts.models.AlertKind",
