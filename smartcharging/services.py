@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from commands.models import Command, CommandStatus
@@ -303,16 +304,16 @@ def _min_w(station: Station) -> float:
 
 
 def _stations_without_admission_profile(stations: list[Station]) -> list[Station]:
-    """Connected stations that were never sent the balancer's TxDefaultProfile (or lost it unanswered)."""
-    sent = set(
-        Command.objects.filter(
-            station__in=stations, action="set_charging_profile", parameters__source=ProfileSource.BALANCER,
-            parameters__profile__purpose="TxDefaultProfile",
-        )
-        .exclude(status__in=[CommandStatus.FAILED, CommandStatus.TIMED_OUT, CommandStatus.STATION_OFFLINE])
-        .values_list("station_id", flat=True)
+    """Connected stations that were never sent the balancer's TxDefaultProfile (or lost it undelivered).
+
+    Read from the profile rows (indexed by station and status), not from the commands' JSON."""
+    holding = set(
+        ChargingProfile.objects.filter(
+            station__in=stations, source=ProfileSource.BALANCER, purpose="TxDefaultProfile",
+            status__in=[ProfileStatus.PENDING, ProfileStatus.INSTALLED, ProfileStatus.REJECTED],
+        ).values_list("station_id", flat=True)
     )
-    return [s for s in stations if s.pk not in sent]
+    return [s for s in stations if s.pk not in holding]
 
 
 def location_rebalance(*, location_id: int) -> RebalanceResult:
@@ -362,26 +363,49 @@ def location_rebalance(*, location_id: int) -> RebalanceResult:
             else:
                 result.shares[session.pk] = old  # what the station still holds
         changes.sort(key=lambda change: change[0])  # decreases (negative) first
+        now = timezone.now()
+        changed, created = [], []
         for _, session in changes:
             share = result.shares[session.pk]
             command = command_create(
                 station=session.station,
                 action="set_charging_profile",
-                parameters={"evse_id": session.evse_id or 1, "profile": _balancer_spec(session=session, share_w=share, site=site), "source": ProfileSource.BALANCER, "session": session.pk},
+                parameters={
+                    "evse_id": session.evse_id or 1,
+                    "profile": _balancer_spec(session=session, share_w=share, site=site),
+                    "source": ProfileSource.BALANCER,
+                    "session": session.pk,
+                },
                 listener="smartcharging.balancer",
             )
-            SessionAllocation.objects.update_or_create(
-                session=session, defaults={"location_id": location_id, "limit_w": share, "command": command}
-            )
+            allocation = allocations.get(session.pk)
+            if allocation is None:
+                created.append(SessionAllocation(session=session, location_id=location_id, limit_w=share, command=command))
+            else:
+                allocation.limit_w, allocation.command, allocation.updated_at = share, command, now
+                changed.append(allocation)
             result.sent += 1
+        # One statement each, not one per session: with 200 sessions a start changes every share.
+        SessionAllocation.objects.bulk_create(created)
+        SessionAllocation.objects.bulk_update(changed, ["limit_w", "command", "updated_at"])
         for station in _stations_without_admission_profile(controllable_stations):
-            command_create(
+            spec = _admission_spec(station=station, site=site)
+            command = command_create(
                 station=station,
                 action="set_charging_profile",
-                parameters={"evse_id": 0, "profile": _admission_spec(station=station, site=site), "source": ProfileSource.BALANCER},
+                parameters={"evse_id": 0, "profile": spec, "source": ProfileSource.BALANCER},
                 listener="smartcharging.balancer",
             )
             result.sent += 1
+            if command.is_final:
+                continue  # offline after all: profile_command_finished already recorded it
+            # Pending until answered (profile_command_finished updates this row with the verdict).
+            ChargingProfile.objects.create(
+                network_id=station.network_id, station=station, source=ProfileSource.BALANCER,
+                status=ProfileStatus.PENDING, profile_id=spec["id"], evse_id=0, stack_level=spec["stack_level"],
+                purpose=spec["purpose"], kind=spec["kind"], charging_rate_unit=spec["charging_rate_unit"],
+                periods=spec["periods"], command=command,
+            )
         # Sessions that ended free their share record.
         SessionAllocation.objects.filter(location_id=location_id).exclude(session_id__in=[s.pk for s in sessions]).delete()
     result.total_seconds = time.perf_counter() - started
