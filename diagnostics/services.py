@@ -5,7 +5,6 @@ import hashlib
 import logging
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -153,13 +152,6 @@ def log_status_notification(*, station: Station, source: str, status: str, reque
         )
         return
     _record(station=station, request=request, source=source, status=status, request_id=request_id, info=info)
-
-
-@dataclass(frozen=True)
-class StoredUpload:
-    name: str
-    size: int
-    sha256: str
 
 
 def _chunks_bounded(chunks: Iterable[bytes]) -> Iterable[bytes]:
