@@ -214,14 +214,43 @@ class ClearVariableMonitoringForm(ChunkedForm):
     message, list_field = "ClearVariableMonitoring", "ids"
     ids = MonitorIdListField(max_items=1000, help_text="The station's monitor ids, separated by commas or spaces.")
 
+    def parameters(self) -> dict[str, Any]:
+        from monitoring.selectors import items_per_message
 
-def _clear_variable_monitoring(command) -> call201.ClearVariableMonitoring:
+        parameters = super().parameters()
+        if len(parameters["ids"]) > 1 and items_per_message(station=self.station, message=self.message) is None:
+            # N06.FR.04 (TC_N_18): how many ids the station takes is read first (GetVariables), when the
+            # device model did not say (a network that does not read it after boot).
+            parameters["read_limit"] = True
+        return parameters
+
+
+ITEMS_PER_CLEAR = {
+    "component": {"name": "MonitoringCtrlr"},
+    "variable": {"name": "ItemsPerMessage", "instance": "ClearVariableMonitoring"},
+}
+
+
+def _clear_variable_monitoring(command) -> call201.ClearVariableMonitoring | call201.GetVariables:
+    if command.parameters.get("read_limit"):
+        return call201.GetVariables(get_variable_data=[ITEMS_PER_CLEAR])
     return call201.ClearVariableMonitoring(id=_chunk(command.parameters, "ids"))
 
 
-def _clear_variable_monitoring_finished(command) -> None:
-    from monitoring.services import monitors_clear_answered
+def _clear_result(answer: dict[str, Any]) -> str:
+    if isinstance(answer, dict) and "getVariableResult" in answer:
+        # The limit read before the clear: GetVariables' own status.
+        results = answer["getVariableResult"]
+        return str(results[0].get("attributeStatus", "")) if results else ""
+    return _all_results("clearMonitoringResult")(answer)
 
+
+def _clear_variable_monitoring_finished(command) -> None:
+    from monitoring.services import monitoring_limit_read, monitors_clear_answered
+
+    if command.parameters.get("read_limit"):
+        monitoring_limit_read(command=command)
+        return
     monitors_clear_answered(command=command)
     _send_rest(command, "ids")
 
@@ -392,7 +421,7 @@ def register() -> None:
             description="Remove monitors by their ids.",
             form=ClearVariableMonitoringForm,
             build={V201: _clear_variable_monitoring},
-            result=_all_results("clearMonitoringResult"),
+            result=_clear_result,
             accepting=frozenset({"Accepted"}),
             on_final=_clear_variable_monitoring_finished,
         ),

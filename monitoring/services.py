@@ -133,6 +133,27 @@ def monitors_clear_answered(*, command) -> int:
     return deleted
 
 
+def monitoring_limit_read(*, command) -> None:
+    """The GetVariables a clear_variable_monitoring command sent first (TC_N_18) was answered: the limit
+    joins the device model, and the clear follows in as many requests as it asks (all at once when the
+    station gave no limit)."""
+    from commands.models import CommandStatus
+    from commands.services import command_create
+    from monitoring.selectors import items_per_message
+    from stations.device_reports import device_model_values_store
+
+    if command.status not in (CommandStatus.ACCEPTED, CommandStatus.REJECTED):
+        return  # no answer: the operator sees the failure and sends the clear again
+    answer = command.answer if isinstance(command.answer, dict) else {}
+    device_model_values_store(station=command.station, results=[r for r in answer.get("getVariableResult") or [] if isinstance(r, dict)])
+    ids = command.parameters["ids"]
+    limit = items_per_message(station=command.station, message="ClearVariableMonitoring")
+    parameters: dict[str, Any] = {"ids": ids}
+    if limit is not None and len(ids) > limit:
+        parameters["items_per_message"] = limit
+    command_create(station=command.station, action=command.action, parameters=parameters, requested_by=command.requested_by)
+
+
 def monitoring_settings_answered(*, command) -> None:
     """SetMonitoringBase / SetMonitoringLevel accepted: the station page shows what is in force."""
     if command.status != "accepted":

@@ -274,6 +274,26 @@ async def test_TC_N_18_clear_monitoring_never_more_ids_than_items_per_message(ap
         assert sim.monitors == {}
 
 
+async def test_TC_N_18_clear_monitoring_reads_items_per_message_first_when_the_device_model_was_not_read(api, new_station):
+    # As a certification run has it: the network does not read the device model after boot.
+    network = "Monitoring, no read after boot"
+    if not api.get("/api/networks/", params={"name": network}, expect=200).json()["results"]:
+        api.create_network(network, read_configuration_after_boot=False)
+    async with recording_station(new_station, network=network, before_boot=two_per_clear) as sim:
+        for n in range(1, 6):
+            seed_monitor(sim, n, "EVSE", "Power", "UpperThreshold", 1000 * n, evse=1)
+        first = await operator_action(api, sim.identity, "clear_variable_monitoring", ids="1, 2, 3, 4, 5")
+        # Step 1: GetVariables MonitoringCtrlr.ItemsPerMessage[ClearVariableMonitoring].
+        assert await sim.wait_sent("GetVariables") == [
+            {"getVariableData": [{"component": {"name": "MonitoringCtrlr"}, "variable": {"name": "ItemsPerMessage", "instance": "ClearVariableMonitoring"}}]}
+        ]
+        assert (first["status"], first["result"]) == ("accepted", "Accepted")
+        # Step 3: never more than the 2 ids the station takes, each request answered.
+        assert await sim.wait_sent("ClearVariableMonitoring", 3) == [{"id": [1, 2]}, {"id": [3, 4]}, {"id": [5]}]
+        await until(lambda: sim.monitors == {}, timeout=10, what="every monitor cleared")
+        assert sim.sent("GetBaseReport") == []
+
+
 async def test_TC_N_44_clear_monitoring_rejected(api, new_station):
     async with recording_station(new_station) as sim:
         seed_monitor(sim, 11, "EVSE", "Power", "UpperThreshold", 7000, evse=1)
