@@ -1,8 +1,9 @@
 """/health (liveness), /ready (readiness) and /metrics (Prometheus), for load balancers and monitoring.
 
-/health and /ready say nothing secret (which dependency is down, no addresses or credentials) and
-need no login: load balancers and orchestrators call them. /metrics answers only a bearer token
-(METRICS_TOKEN) or an allowed address (METRICS_ALLOWED_ADDRESSES); anything else gets 403.
+/health and /ready need no login: load balancers and orchestrators call them. They say which
+dependency is down; the error text (which may name hosts and ports) only to a request /metrics would
+answer. /metrics answers only a bearer token (METRICS_TOKEN) or an allowed address
+(METRICS_ALLOWED_ADDRESSES); anything else gets 403.
 """
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ async def ready(request: HttpRequest) -> JsonResponse:
     """503 until the database, the channel layer and the broker (when configured) all answer."""
     results = await readiness()
     ok = all(r.ok for r in results)
+    detailed = metrics_allowed(request)
     body = {
         "status": "ready" if ok else "not ready",
-        "checks": {r.name: {"ok": r.ok, "detail": r.detail, "seconds": r.seconds} for r in results},
+        "checks": {
+            r.name: {"ok": r.ok, "seconds": r.seconds, **({"detail": r.detail} if detailed else {})} for r in results
+        },
     }
     return JsonResponse(body, status=200 if ok else 503)
 

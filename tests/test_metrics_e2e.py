@@ -114,6 +114,6 @@ def test_health_and_ready_answer_on_the_live_server(platform):
 
 def test_ready_checks_the_redis_channel_layer_and_the_broker(redis_platform):
     ready = HttpClient(redis_platform.http_url).get("/ready", expect=200).json()
-    assert ready["checks"]["channel_layer"] == {**ready["checks"]["channel_layer"], "ok": True, "detail": "RedisChannelLayer"}
+    assert ready["checks"]["channel_layer"]["ok"] is True
     assert ready["checks"]["broker"]["ok"] is True
     assert ready["checks"]["database"]["ok"] is True

@@ -23,11 +23,16 @@ def test_ready_checks_the_database_and_the_channel_layer(client):
 @pytest.mark.django_db
 def test_ready_is_503_when_the_broker_is_down(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.METRICS_TOKEN, settings.METRICS_ALLOWED_ADDRESSES = "s3cret-token", []
     response = client.get("/ready")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "not ready"
     assert body["checks"]["broker"]["ok"] is False and body["checks"]["database"]["ok"] is True
+    # The error text may name hosts and ports: only for who may read the metrics.
+    assert "detail" not in body["checks"]["broker"]
+    detailed = client.get("/ready", HTTP_AUTHORIZATION="Bearer s3cret-token").json()
+    assert "Connection" in detailed["checks"]["broker"]["detail"]
 
 
 def test_metrics_refused_without_token_or_allowed_address(client, settings):
