@@ -6,6 +6,7 @@ never blocked: the station's answer is itself an incoming frame the loop must re
 from __future__ import annotations
 
 import asyncio
+import decimal
 import logging
 import time
 from typing import Any
@@ -107,7 +108,7 @@ async def _call(consumer, command: Command) -> str | None:
         return await record_error(status=CommandStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     finally:
         metrics.command_seconds.labels(metrics.NODE, type(request).__name__, outcome).observe(time.perf_counter() - started)
-    answer = snake_to_camel_case(remove_nones(serialize_as_dict(response)))
+    answer = _plain_numbers(snake_to_camel_case(remove_nones(serialize_as_dict(response))))
     return await database_sync_to_async(command_answer_record)(command=command, answer=answer)
 
 
@@ -156,3 +157,15 @@ def build_request(command: Command, *, version: str):
     except registry.UnknownAction as exc:
         raise ValueError(str(exc)) from None
     return action.build_request(command, version=version)
+
+
+def _plain_numbers(value: Any) -> Any:
+    """The library parses some 1.6 answers (GetCompositeSchedule) with Decimal for the schema's
+    multipleOf check; the stored answer is JSON, where they are plain numbers."""
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+    return value
