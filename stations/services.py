@@ -211,7 +211,7 @@ class BootAnswer:
     # Accepted: the heartbeat interval; Pending/Rejected: the least wait before the next boot
     # (1.6 §4.2, 2.0.1 B02.FR.06 / B03.FR.02).
     interval: int
-    # The network's setting: read the configuration once the station is Accepted.
+    # The network's setting: read the configuration after the boot (ocpp_gateway.protocol says when).
     read_configuration: bool
 
 
