@@ -29,9 +29,21 @@ class RemoteStartForm(ActionForm):
     )
     connector_id = forms.IntegerField(min_value=1, required=False, label="connector id", help_text="OCPP 1.6 only.")
     evse_id = forms.IntegerField(min_value=1, required=False, label="EVSE id", help_text="OCPP 2.0.1 only.")
+    # 1.6 §5.11 / 2.0.1 F01: the session may start under a TxProfile of its own (smart charging).
+    charging_limit = forms.FloatField(
+        required=False, min_value=0, max_value=100_000, help_text="Optional: the session's limit from its start (a TxProfile)."
+    )
+    charging_rate_unit = forms.ChoiceField(
+        choices=choices(["A", "W"], blank="A (default)"), required=False, help_text="The charging limit's unit: A per phase or W."
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("charging_rate_unit") and cleaned.get("charging_limit") is None:
+            self.add_error("charging_limit", "Give the limit its unit applies to.")
+        if cleaned.get("charging_limit") is not None:
+            # The 1.6 schema wants multiples of 0.1.
+            cleaned["charging_limit"] = round(cleaned["charging_limit"], 1)
         if self.version == V16 and len(cleaned.get("id_tag") or "") > 20:
             self.add_error("id_tag", "OCPP 1.6 idTag is at most 20 characters.")
         self.only_for("id_token_type", V201)
@@ -40,10 +52,26 @@ class RemoteStartForm(ActionForm):
         return cleaned
 
 
+def _start_profile(command, version: str) -> dict[str, Any] | None:
+    """The TxProfile a remote start carries: no transactionId, it applies to the transaction it starts
+    (1.6 §5.11; 2.0.1 F01.FR.08/K05). Its id is the command's, unique on the station."""
+    p = command.parameters
+    if p.get("charging_limit") is None:
+        return None
+    period = {"start_period": 0, "limit": float(p["charging_limit"])}
+    schedule = {"charging_rate_unit": p.get("charging_rate_unit") or "A", "charging_schedule_period": [period]}
+    profile = {"stack_level": 0, "charging_profile_purpose": "TxProfile", "charging_profile_kind": "Relative"}
+    if version == "1.6":
+        return {"charging_profile_id": command.pk, **profile, "charging_schedule": schedule}
+    return {"id": command.pk, **profile, "charging_schedule": [{"id": command.pk, **schedule}]}
+
+
 def _start_v16(command):
     p = command.parameters
     _refuse(p, ("evse_id", "id_token_type"), "1.6")
-    return call16.RemoteStartTransaction(id_tag=p["id_tag"], connector_id=p.get("connector_id"))
+    return call16.RemoteStartTransaction(
+        id_tag=p["id_tag"], connector_id=p.get("connector_id"), charging_profile=_start_profile(command, "1.6")
+    )
 
 
 def _start_v201(command):
@@ -53,6 +81,7 @@ def _start_v201(command):
         # F01: the station echoes remoteStartId in its TransactionEvent, tying the session to this command.
         remote_start_id=command.pk,
         evse_id=p.get("evse_id"),
+        charging_profile=_start_profile(command, "2.0.1"),
     )
 
 

@@ -117,6 +117,20 @@ class SmartChargingMixin:
         self._profiles.append(held)
         return "Accepted"
 
+    def hold_start_profile(self, evse_id: int | None, profile: dict[str, Any] | None) -> None:
+        """A TxProfile inside a remote start: it applies to the transaction about to start (no id yet)."""
+        if not profile or not self.accept_profiles:
+            return
+        schedule = profile["charging_schedule"]
+        schedule = schedule[0] if isinstance(schedule, list) else schedule
+        self.held_profiles().append(
+            HeldProfile(
+                id=profile.get("charging_profile_id", profile.get("id")), evse_id=evse_id or 1,
+                stack_level=profile["stack_level"], purpose="TxProfile", kind=profile["charging_profile_kind"],
+                unit=schedule["charging_rate_unit"], periods=schedule["charging_schedule_period"], raw=dict(profile),
+            )
+        )
+
     def _clear(self, *, profile_id: int | None, evse_id: int | None, purpose: str | None, stack_level: int | None) -> str:
         before = len(self.held_profiles())
         self._profiles = [

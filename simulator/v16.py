@@ -225,6 +225,8 @@ class Station16(ReservationMixin16, SmartChargingMixin16, FirmwareUpdateMixin, S
     def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **kwargs):
         self.record("RemoteStartTransaction", {"id_tag": id_tag, "connector_id": connector_id, **kwargs})
         accepted = self.accept_remote_start(connector_id, id_tag, remote_start_id=1)
+        if accepted:
+            self.hold_start_profile(connector_id, kwargs.get("charging_profile"))
         return result16.RemoteStartTransaction(status="Accepted" if accepted else "Rejected")
 
     @after("RemoteStartTransaction")

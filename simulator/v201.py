@@ -353,6 +353,7 @@ class Station201(
         self.record("RequestStartTransaction", {"id_token": id_token, "remote_start_id": remote_start_id, "evse_id": evse_id, **kwargs})
         if not self.accept_remote_start(evse_id, id_token["id_token"], remote_start_id):
             return result201.RequestStartTransaction(status="Rejected")
+        self.hold_start_profile(evse_id, kwargs.get("charging_profile"))
         self._pending_tx_id = uuid.uuid4().hex[:20]
         return result201.RequestStartTransaction(status="Accepted")
 

@@ -292,3 +292,44 @@ async def test_TC_067_clear_charging_profile(api, new_station):
         assert request == {"id": 9, "connector_id": None, "charging_profile_purpose": None, "stack_level": None}
         assert (done["status"], done["result"]) == ("accepted", "Accepted")
         assert station.held_profiles() == []
+
+
+async def test_TC_059_remote_start_transaction_with_charging_profile(api, new_station):
+    new = new_station("T59")
+    async with simulated_station("1.6", identity=new.identity, password=new.password, url=new.url, power_kw=11) as station:
+        sent = await act(api, new.identity, "remote_start", id_tag="TAG59", connector_id=1, charging_limit=10, charging_rate_unit="A")
+        done = await outcome(api, sent["id"])
+        request = await station.wait_for_request("RemoteStartTransaction")
+        assert request == {
+            "id_tag": "TAG59",
+            "connector_id": 1,
+            "charging_profile": {
+                "charging_profile_id": sent["id"], "stack_level": 0, "charging_profile_purpose": "TxProfile",
+                "charging_profile_kind": "Relative",
+                # 1.6 §5.11: no transactionId, the profile belongs to the transaction this starts.
+                "charging_schedule": {"charging_rate_unit": "A", "charging_schedule_period": [{"start_period": 0, "limit": 10}]},
+            },
+        }
+        assert done["status"] == "accepted"
+        for _ in range(100):
+            if station.connectors[1].status == "Charging":
+                break
+            await asyncio.sleep(0.05)
+        assert station.drawn_power_w(station.connectors[1]) == pytest.approx(10 * 3 * 230)
+        await stop(station)
+
+
+async def test_request_start_transaction_with_a_tx_profile(api, new_station):
+    new = new_station("F01K")
+    async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
+        sent = await act(api, new.identity, "remote_start", id_tag="TAGF01", evse_id=1, charging_limit=7400, charging_rate_unit="W")
+        done = await outcome(api, sent["id"])
+        request = await station.wait_for_request("RequestStartTransaction")
+        assert request["charging_profile"] == {
+            "id": sent["id"], "stack_level": 0, "charging_profile_purpose": "TxProfile", "charging_profile_kind": "Relative",
+            "charging_schedule": [{"id": sent["id"], "charging_rate_unit": "W", "charging_schedule_period": [{"start_period": 0, "limit": 7400.0}]}],
+        }
+        assert request["remote_start_id"] == sent["id"] and request["evse_id"] == 1
+        assert done["status"] == "accepted"
+        await asyncio.sleep(0.5)
+        await stop(station)
