@@ -2,14 +2,18 @@
 the console with "Add this charger".
 
 Bounded: one row per identity and at most REFUSED_IDENTITIES_MAX rows; a new identity beyond that
-pushes out the least recently seen. An attacker trying millions of identities costs a few short
-queries per attempt (on the auth threads, never the event loop) and never grows the table.
+pushes out the least recently seen. An attacker trying millions of identities never grows the table,
+and from one address adds at most REFUSED_IDENTITIES_PER_ADDRESS_MINUTE rows a minute (the rest cost
+a cache increment): the list keeps what real chargers tried instead of one address's flood.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 
@@ -18,12 +22,25 @@ from ocpp_gateway.models import RefusedIdentity
 from stations.models import Station
 
 
+def _new_identity_allowed(address: str, at: datetime) -> bool:
+    who = hashlib.sha256(address.encode("utf-8", "replace")).hexdigest()[:32]
+    key = f"ocpp-refused-new:{who}:{int(at.timestamp() // 60)}"
+    if cache.add(key, 1, timeout=120):
+        return True
+    try:
+        return cache.incr(key) <= settings.REFUSED_IDENTITIES_PER_ADDRESS_MINUTE
+    except ValueError:  # expired between add and incr
+        return cache.add(key, 1, timeout=120)
+
+
 def refused_identity_record(*, identity: str, address: str, at: datetime) -> None:
     """Count one refused attempt by an identity no station has."""
     identity, address = identity[:48], address[:64]
     if RefusedIdentity.objects.filter(identity=identity).update(
         attempts=F("attempts") + 1, address=address, last_attempt_at=at
     ):
+        return
+    if not _new_identity_allowed(address, at):
         return
     try:
         with transaction.atomic():

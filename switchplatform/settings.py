@@ -428,6 +428,8 @@ CELERY_BEAT_SCHEDULE["gateway-prune-messages"] = {
 # identities kept (ocpp_gateway.refusals: the oldest go first, an attacker cannot grow the table).
 FAULT_HISTORY_PER_STATION = env_int("FAULT_HISTORY_PER_STATION", 500, minimum=1)
 REFUSED_IDENTITIES_MAX = env_int("REFUSED_IDENTITIES_MAX", 1000, minimum=1)
+# New refused identities one client address may add a minute (a flood from one address stays one row in 30).
+REFUSED_IDENTITIES_PER_ADDRESS_MINUTE = env_int("REFUSED_IDENTITIES_PER_ADDRESS_MINUTE", 30, minimum=1)
 # /metrics (Prometheus) answers a request bearing this token (Authorization: Bearer …) or coming
 # from one of these addresses; with neither set it answers 403. Behind nginx every request comes
 # from 127.0.0.1: use the token there.

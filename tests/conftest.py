@@ -64,7 +64,9 @@ def platform(tmp_path_factory) -> Iterator[Platform]:
     # METRICS_TOKEN: tests/test_metrics_e2e.py scrapes /metrics as Prometheus would.
     instance = Platform.create(
         tmp_path_factory.mktemp("platform"),
-        env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000", "METRICS_TOKEN": METRICS_TOKEN},
+        # Every refused test login comes from 127.0.0.1 too: the Unknown stations page must list each.
+        env={"OCPP_AUTH_FAILURES_PER_MINUTE": "10000", "REFUSED_IDENTITIES_PER_ADDRESS_MINUTE": "10000",
+             "METRICS_TOKEN": METRICS_TOKEN},
     )
     try:
         instance.start_daphne()

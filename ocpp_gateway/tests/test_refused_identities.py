@@ -31,8 +31,9 @@ async def test_a_refused_unknown_identity_is_recorded_with_its_address_and_count
 def test_the_table_is_bounded_the_least_recently_seen_go_first():
     with override_settings(REFUSED_IDENTITIES_MAX=5):
         for i in range(50):
-            refused_identity_record(identity=f"X{i}", address="198.51.100.7", at=T0 + timedelta(seconds=i))
-        refused_identity_record(identity="X46", address="198.51.100.8", at=T0 + timedelta(minutes=5))
+            # One address a minute apart: the per-address flood limit is not what this test is about.
+            refused_identity_record(identity=f"X{i}", address="198.51.100.7", at=T0 + timedelta(minutes=i))
+        refused_identity_record(identity="X46", address="198.51.100.8", at=T0 + timedelta(minutes=60))
     assert RefusedIdentity.objects.count() == 5
     assert sorted(RefusedIdentity.objects.values_list("identity", flat=True)) == ["X45", "X46", "X47", "X48", "X49"]
     x46 = RefusedIdentity.objects.get(identity="X46")
@@ -70,3 +71,19 @@ def test_the_admin_lists_them_for_account_admins_only(client, account_admin, ope
     assert page.status_code == 200 and "CP-NEW-9" in page.content.decode()
     client.force_login(operator_a)
     assert client.get("/admin/ocpp_gateway/refusedidentity/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_one_address_adds_a_bounded_number_of_new_identities_a_minute(settings):
+    from django.core.cache import cache
+
+    settings.REFUSED_IDENTITIES_PER_ADDRESS_MINUTE = 30
+    cache.clear()
+    for i in range(30 + 20):
+        refused_identity_record(identity=f"FLOOD{i}", address="203.0.113.5", at=T0 + timedelta(seconds=i % 50))
+    assert RefusedIdentity.objects.count() == 30
+    # Another address, and known identities from the flooding one, are still counted.
+    refused_identity_record(identity="REAL-1", address="198.51.100.7", at=T0)
+    refused_identity_record(identity="FLOOD0", address="203.0.113.5", at=T0 + timedelta(seconds=55))
+    assert RefusedIdentity.objects.filter(identity="REAL-1").exists()
+    assert RefusedIdentity.objects.get(identity="FLOOD0").attempts == 2
