@@ -6,7 +6,9 @@ OCPP_RATE_LIMIT. The payloads follow the request schema of the action mostly, wi
 hurt: integers of 2**31, 2**63, 20 digits; floats of 1e308, NaN, Infinity, 1e400; number-like strings
 ("NaN", "1e308", "١٢٣"); timestamps of year 1, 9999, Feb 30, leap seconds, odd offsets; strings at and
 past their maxLength and lone surrogates; deep nesting in customData and DataTransfer; hundreds of
-repeated elements; and one frame in ten broken off the schema (a wrong type, a missing field).
+repeated elements; and one frame in ten broken off the schema (a wrong type, a missing field). Two frames
+in three that carry a transaction id name one the platform took from this station before, so extreme
+readings reach real sessions, their energy and their pages.
 
 It fails on: an InternalError (or GenericError) CALLERROR, a CALLRESULT that fails its response schema,
 no answer, a fuzzed station's socket closed, a traceback or ERROR line or a 5xx in the server's
@@ -166,7 +168,11 @@ class SchemaStrategies:
         kind = node.get("type")
         if kind == "integer":
             low, high = node.get("minimum", -(2**31)), node.get("maximum", 2**31 - 1)
-            return weighted((st.integers(low, high), 3), (st.sampled_from(EXTREME_INTS), 2), (st.sampled_from(RAW_NUMBERS).map(Raw), 1))
+            # What stations send (connector 1, a meter start of a few kWh) lets frames reach the services.
+            usual = st.integers(max(low, 0), min(high, 10_000)) if max(low, 0) <= min(high, 10_000) else st.integers(low, high)
+            return weighted(
+                (usual, 4), (st.integers(low, high), 1), (st.sampled_from(EXTREME_INTS), 2), (st.sampled_from(RAW_NUMBERS).map(Raw), 1)
+            )
         if kind == "number":
             low, high = node.get("minimum"), node.get("maximum")
             valid = st.floats(low, high, allow_nan=False, allow_infinity=False) | st.integers(
@@ -240,8 +246,20 @@ def payloads(version: str, action: str) -> st.SearchStrategy[dict]:
 class Frame:
     """One generated CALL (not a dataclass: Hypothesis prints a failing one through this short repr)."""
 
-    def __init__(self, version: str, action: str, payload: dict) -> None:
+    def __init__(self, version: str, action: str, payload: dict, reuse: int | None = None) -> None:
         self.version, self.action, self.payload = version, action, payload
+        # Which of the station's open transactions this frame names instead of its generated id (None:
+        # keep it): extreme readings then reach real sessions, their energy sums and their pages.
+        self.reuse = reuse
+
+    def name_transaction(self, known: list) -> None:
+        if self.reuse is None or not known:
+            return
+        transaction_id = known[self.reuse % len(known)]
+        if self.version == "1.6" and "transactionId" in self.payload:
+            self.payload = {**self.payload, "transactionId": transaction_id}
+        elif self.version == "2.0.1" and isinstance(self.payload.get("transactionInfo"), dict):
+            self.payload = {**self.payload, "transactionInfo": {**self.payload["transactionInfo"], "transactionId": transaction_id}}
 
     def size(self) -> int:
         """About the frame's JSON size, without writing it: "many" elements are one object repeated,
@@ -284,7 +302,10 @@ class Frame:
 
 def frames(version: str) -> st.SearchStrategy[Frame]:
     actions = [a for a in STATION_ACTIONS[version] for _ in range(3 if a in HANDLED else 1)]
-    return st.sampled_from(actions).flatmap(lambda action: payloads(version, action).map(lambda p: Frame(version, action, p)))
+    reuse = weighted((st.none(), 1), (st.integers(0, 50), 2))
+    return st.sampled_from(actions).flatmap(
+        lambda action: st.builds(Frame, st.just(version), st.just(action), payloads(version, action), reuse)
+    )
 
 
 # --- the live side ---------------------------------------------------------------------------------
@@ -314,6 +335,8 @@ class FuzzStation:
     sent: int = 0
     answers: dict[str, int] = field(default_factory=dict)
     next_at: float = 0.0
+    # Transactions the platform took: 1.6 ids it handed out, 2.0.1 ids whose Started it answered.
+    transactions: list = field(default_factory=list)
 
     async def send(self, frame: Frame, text: str, unique_id: str) -> None:
         delay = self.next_at - time.monotonic()
@@ -340,6 +363,10 @@ class FuzzStation:
         self.answers["CALLRESULT"] = self.answers.get("CALLRESULT", 0) + 1
         # Every frame the platform sends validates against the OCA schema.
         await validate_payload(CallResult(unique_id, reply[2], action=frame.action), frame.version)
+        if frame.action == "StartTransaction" and isinstance(reply[2].get("transactionId"), int):
+            self.transactions.append(reply[2]["transactionId"])
+        elif frame.action == "TransactionEvent" and frame.payload.get("eventType") == "Started":
+            self.transactions.append(frame.payload["transactionInfo"]["transactionId"])
 
 
 SERVER_FAULT = re.compile(r"^(ERROR|CRITICAL)\b|Traceback|Exception inside application|\" 5\d\d \d", re.M)
@@ -368,6 +395,9 @@ def station_pages(api, admin, identity: str) -> None:
     ]:
         status = client.get(path).status
         assert status < 500, f"GET {path} answered {status}"
+    # Whatever the station sent, a session shows an energy a meter can hold (stations.bounds: 10^12 Wh).
+    for session in api.get("/api/sessions/", params={"station": identity}, expect=200).json()["results"]:
+        assert session["energy_kwh"] is None or 0 <= session["energy_kwh"] <= 1e9, session
 
 
 def test_fuzzed_station_frames_hurt_nobody(platform, api, admin, new_station):
@@ -416,6 +446,7 @@ def test_fuzzed_station_frames_hurt_nobody(platform, api, admin, new_station):
         for frame in (frame16, frame201):
             fuzzer = fuzzers[frame.version]
             unique_id = f"fz{next(frame_ids)}"
+            frame.name_transaction(fuzzer.transactions)
             # Over OCPP_MAX_FRAME_BYTES a frame is closed with 1009 on purpose (the transport tests).
             if frame.size() < MAX_FRAME_BYTES:
                 text = frame.text(unique_id)
@@ -449,6 +480,7 @@ def test_fuzzed_station_frames_hurt_nobody(platform, api, admin, new_station):
         assert not faults, "the server logged:\n" + "\n".join(faults[:20])
         sent = {version: fuzzer.sent for version, fuzzer in fuzzers.items()}
         print(f"{rounds} rounds, frames sent {sent}, answers {[f.answers for f in fuzzers.values()]}")
+        print(f"transactions taken: {[len(f.transactions) for f in fuzzers.values()]}")
         print(f"neighbour: {len(neighbour.round_trips)} heartbeats, slowest {max(neighbour.round_trips):.3f} s")
         assert all(count >= min(50, FUZZ_SECONDS) for count in sent.values()), sent
     finally:
