@@ -300,6 +300,15 @@ async def test_TC_M_02_03_04_install_a_root_certificate_from_a_pem(platform, cer
     assert "Not a PEM encoded X.509 certificate" in json.dumps(errors)
 
 
+async def test_TC_M_05_install_a_certificate_failed(platform):
+    async with station(platform, "2.0.1") as cp:
+        cp.replies["InstallCertificate"] = {"status": "Failed"}
+        command = act(platform.api, cp.id, "install_certificate", certificate_type="CSMSRootCertificate", certificate=root_pem("CSMS"))
+        assert (await cp.request("InstallCertificate"))["certificateType"] == "CSMSRootCertificate"
+        done = await final(platform.api, command["id"])
+        assert (done["status"], done["result"]) == ("rejected", "Failed")
+
+
 @pytest.mark.parametrize(
     "certificate_type",
     [
@@ -349,6 +358,21 @@ async def test_TC_M_17_retrieve_the_certificates_of_several_types(platform):
     assert set(rows) == {"CSMSRootCertificate", "ManufacturerRootCertificate"}
     assert rows["ManufacturerRootCertificate"]["hash_algorithm"] == "SHA384"
     assert rows["CSMSRootCertificate"]["serial_number"] == csms["serial_number"]
+
+
+async def test_TC_M_18_retrieve_the_certificates_of_all_types(platform):
+    chain = [
+        {"certificate_type": kind, "certificate_hash_data": hash_data()}
+        for kind in ("CSMSRootCertificate", "V2GRootCertificate", "MORootCertificate")
+    ]
+    async with station(platform, "2.0.1") as cp:
+        cp.replies["GetInstalledCertificateIds"] = {"status": "Accepted", "certificate_hash_data_chain": chain}
+        command = act(platform.api, cp.id, "get_installed_certificate_ids")
+        # No type: certificateType is omitted (M03.FR.01).
+        assert await cp.request("GetInstalledCertificateIds") == {}
+        assert (await final(platform.api, command["id"]))["status"] == "accepted"
+    shown = {(r["certificate_type"], r["issuer_key_hash"]) for r in installed(platform, cp.id)}
+    assert shown == {(c["certificate_type"], c["certificate_hash_data"]["issuer_key_hash"]) for c in chain}
 
 
 async def test_TC_M_19_retrieve_certificates_none_found(platform):
