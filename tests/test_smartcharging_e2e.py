@@ -80,7 +80,7 @@ def _power_values(payload) -> list[float]:
     return found
 
 
-async def test_ten_stations_share_a_site_limit_and_stay_under_it(platform, api, e2e_network, new_station):
+async def test_ten_stations_share_a_site_limit_and_stay_under_it(platform, api, admin, e2e_network, new_station):
     location = api.create_location(network=e2e_network, name=unique_identity("Depot"))
     site = (await asyncio.to_thread(
         api.post, "/api/site_limits/", json_body={"location": location["id"], "max_power_kw": LIMIT_KW}, expect=201
@@ -125,6 +125,12 @@ async def test_ten_stations_share_a_site_limit_and_stay_under_it(platform, api, 
         shown = (await asyncio.to_thread(api.get, f"/api/site_limits/{site['id']}/", expect=200)).json()
         assert shown["active_sessions"] == 10
         assert shown["live_power_w"] <= LIMIT_KW * 1000 + 1
+        # The location page shows the limit and the live sum the platform measured.
+        page = await asyncio.to_thread(admin.page, f"/console/locations/{location['id']}/")
+        assert '<dd id="site-limit-value">50.0 kW</dd>' in page
+        live = page.split('id="site-live-sum"')[1].split("</dd>")[0]
+        assert "10 sessions charging" in live
+        assert 45.0 <= float(live.split(">")[1].split(" kW")[0]) <= LIMIT_KW
 
         # Three sessions end: the others get their power, still under the limit.
         for station in limited[:3]:

@@ -171,7 +171,7 @@ async def test_TC_K_05_clear_charging_profile_by_id_and_TC_K_08_without_previous
         assert (again["status"], again["result"]) == ("rejected", "Unknown")
 
 
-async def test_TC_K_43_get_composite_schedule_specific_evse(api, new_station):
+async def test_TC_K_43_get_composite_schedule_specific_evse(api, admin, new_station):
     new = new_station("K43")
     async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
         await outcome(api, (await act(api, new.identity, "set_charging_profile", evse_id=1, purpose="TxDefaultProfile", kind="Relative", periods="0:20"))["id"])
@@ -183,6 +183,11 @@ async def test_TC_K_43_get_composite_schedule_specific_evse(api, new_station):
     schedules = (await asyncio.to_thread(api.get, "/api/composite_schedules/", params={"station__identity": new.identity}, expect=200)).json()["results"]
     assert schedules[0]["evse_id"] == 1 and schedules[0]["charging_rate_unit"] == "A"
     assert schedules[0]["periods"] == [{"start_period": 0, "limit": 20.0, "number_phases": 3}]
+    # The station page draws it: an inline SVG step line (no script), 20 A for the whole 10 minutes.
+    page = await asyncio.to_thread(admin.page, f"/console/stations/{new.identity}/")
+    assert 'id="composite-chart"' in page and "<script" not in page.split('id="composite-schedule"')[1]
+    assert 'points="32.0,32.0 568.0,32.0"' in page
+    assert "20.0 A" in page and "10.0 min" in page
 
 
 async def test_K09_get_charging_profiles_stores_the_report(api, new_station):
