@@ -44,7 +44,10 @@ def merge_readings(session: Session, readings: Iterable[Reading]) -> None:
         if reading.power_w is not None and (session.peak_power_w is None or reading.power_w > session.peak_power_w):
             session.peak_power_w = reading.power_w
     if session.meter_start_wh is not None and session.meter_stop_wh is not None:
-        session.energy_wh = session.meter_stop_wh - session.meter_start_wh
+        # An import register never runs backwards (1.6 §7.31, 2.0.1 Energy.Active.Import.Register): a
+        # latest reading below the earliest is a reset or broken meter, not energy given back (the
+        # fuzz test's station made a session of -1.679 kWh). Nothing was delivered that we can tell.
+        session.energy_wh = max(0.0, session.meter_stop_wh - session.meter_start_wh)
 
 
 def in_window(session: Session, readings: Iterable[Reading]) -> tuple[list[Reading], list[Reading]]:

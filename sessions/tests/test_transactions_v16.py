@@ -149,3 +149,14 @@ def test_units_and_phases_are_normalised(v16):
     assert session.energy_wh == 3500
     assert round(session.peak_power_w) == 10800
     assert session.samples.get(timestamp=T0 + timedelta(minutes=10)).current_a == 16
+
+
+def test_a_register_that_runs_backwards_gives_no_energy_never_a_negative_one(v16):
+    # Found by the fuzz test: a MeterValues below the start register showed -1.679 kWh.
+    transaction_id, _ = v16.start(meter_start=5000)
+    v16.meter(transaction_id=transaction_id, timestamp=at(10), connector_id=1, wh=3321)
+    session = only_session()
+    assert session.energy_wh == 0 and session.energy_kwh == 0
+    v16.stop(transaction_id=transaction_id, meter_stop=2000, timestamp=at(20))
+    session.refresh_from_db()
+    assert session.energy_wh == 0
