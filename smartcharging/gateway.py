@@ -2,7 +2,8 @@
 
 - 2.0.1 station-initiated messages (K09 ReportChargingProfiles, K12 NotifyChargingLimit, K13
   ClearedChargingLimit, K15/K17 NotifyEVChargingNeeds, NotifyEVChargingSchedule): stored, then
-  answered (acknowledged once stored).
+  answered (acknowledged once stored). Reported schedules are bounded (stations.bounds) before they are
+  read; limit reports are kept as sent (only evseId is read) and nothing computes on them.
 - The site balancer's triggers: after a session starts or stops, and after meter values at a
   location with a limit, ``scheduler.request`` schedules a debounced recompute off the loop.
   @after handlers run once the answer is sent, so the session they concern is committed.
@@ -91,9 +92,8 @@ class SmartChargingHandlers201(_BalancerTriggers):
     @on(Action201.notify_ev_charging_needs)
     async def on_notify_ev_charging_needs(self, **kwargs):
         await self._store_report(LimitReportKind.NOTIFY_EV_CHARGING_NEEDS)
-        # K15.FR.??: Accepted means the CSMS will send a charging schedule; the platform stores the
-        # needs and leaves the schedule to the operator (or the site balancer), so it says Processing
-        # only when a limit applies. Accepted is what the OCA cases (TC_K_50…) expect without one.
+        # Accepted: the needs are stored and the CSMS answers with a charging profile when it has one
+        # to give (an operator's, or the site balancer's share at a limited location).
         return result201.NotifyEVChargingNeeds(status="Accepted")
 
     @on(Action201.notify_ev_charging_schedule)
