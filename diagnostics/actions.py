@@ -48,12 +48,15 @@ class GetLogForm(_UploadForm):
     log_type = forms.ChoiceField(
         choices=[(LogType.DIAGNOSTICS_LOG.value, "Diagnostics log"), (LogType.SECURITY_LOG.value, "Security log")],
         initial=LogType.DIAGNOSTICS_LOG.value,
+        required=False,
+        help_text="DiagnosticsLog (default) or SecurityLog.",
     )
     oldest_timestamp = forms.DateTimeField(required=False, help_text="Log entries from (ISO 8601, UTC if no offset).")
     latest_timestamp = forms.DateTimeField(required=False, help_text="Log entries until (ISO 8601, UTC if no offset).")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        cleaned["log_type"] = cleaned.get("log_type") or LogType.DIAGNOSTICS_LOG.value
         self._check_window("oldest_timestamp", "latest_timestamp")
         return cleaned
 

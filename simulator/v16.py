@@ -11,12 +11,14 @@ from ocpp.v16 import call_result as result16
 
 from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedStation, now_iso
 from simulator.firmware import FirmwareUpdateMixin
+from simulator.logs import LogUploadMixin
 from simulator.smartcharging import SmartChargingMixin16
 from simulator.reservations import ReservationMixin16
 
 
 # FirmwareUpdateMixin (simulator.firmware): UpdateFirmware → download, check, install, reboot.
-class Station16(ReservationMixin16, SmartChargingMixin16, FirmwareUpdateMixin, SimulatedStation, ChargePoint16):
+# LogUploadMixin (simulator.logs): GetDiagnostics / GetLog → upload over HTTP, status notifications.
+class Station16(ReservationMixin16, SmartChargingMixin16, FirmwareUpdateMixin, LogUploadMixin, SimulatedStation, ChargePoint16):
     ocpp_version = "1.6"
     reset_stop_reason = "SoftReset"
 

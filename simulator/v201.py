@@ -16,6 +16,7 @@ from simulator.base import ChargeResult, ConfigKey, ConnectorState, SimulatedSta
 from simulator.certificates import SecurityProfilesMixin201
 from simulator.displays import DisplayMixin201
 from simulator.firmware import FirmwareUpdateMixin
+from simulator.logs import LogUploadMixin
 from simulator.monitoring import MonitoringMixin201
 from simulator.smartcharging import SmartChargingMixin201
 from simulator.reservations import ReservationMixin201
@@ -40,9 +41,10 @@ class Variable:
 
 # SecurityProfilesMixin201 (simulator.certificates): network profiles, TLS, certificates.
 # MonitoringMixin201 / DisplayMixin201: variable monitors, customer data, display messages (N, O).
+# LogUploadMixin (simulator.logs): GetLog → upload over HTTP, LogStatusNotification.
 class Station201(
     SecurityProfilesMixin201, ReservationMixin201, SmartChargingMixin201, MonitoringMixin201, DisplayMixin201, FirmwareUpdateMixin,
-    SimulatedStation, ChargePoint201,
+    LogUploadMixin, SimulatedStation, ChargePoint201,
 ):
     ocpp_version = "2.0.1"
     reset_stop_reason = "ImmediateReset"

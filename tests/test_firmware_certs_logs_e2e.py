@@ -33,7 +33,7 @@ from ocpp.v201 import call_result as result201
 
 from certificates import pki
 from simulator import SUBPROTOCOLS, open_websocket
-from tests.servers import AdminBrowser, Api, Platform, station_password, unique_identity, wait_for
+from tests.servers import AdminBrowser, Api, Platform, simulated_station, station_password, unique_identity, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -633,6 +633,20 @@ async def test_TC_079_get_the_security_log_of_a_16_station(platform, users):
         await cp.call(call16.LogStatusNotification(status="Uploaded", request_id=command["id"]))
     log = await log_request(users["lena"], cp.id, command["id"], lambda r: r["status"] == "Uploaded", "the security log")
     assert (log["log_type"], log["filename"]) == ("SecurityLog", "security.log")
+
+
+@pytest.mark.parametrize(("version", "action"), [("1.6", "get_diagnostics"), ("1.6", "get_log"), ("2.0.1", "get_log")])
+async def test_the_simulator_uploads_its_log(platform, users, version, action):
+    """`simulate_station` answers GetLog / GetDiagnostics and uploads over HTTP, as a real station does."""
+    identity, password = unique_identity("SIMLOG"), station_password()
+    platform.api.create_station(identity=identity, password=password, network=HOME)
+    async with simulated_station(version, identity=identity, password=password, url=platform.ocpp_url) as sim:
+        command = act(users["lena"], identity, action)
+        await final(platform.api, command["id"])
+        assert await asyncio.wait_for(sim.log_task, 15)
+    log = await log_request(users["lena"], identity, command["id"], lambda r: r["status"] == "Uploaded", "the upload")
+    body = users["lena"].get(f"/api/log_requests/{log['id']}/download/", expect=200).body
+    assert identity.encode() in body and log["filename"].startswith(identity)
 
 
 async def test_get_diagnostics_is_refused_for_a_201_station(platform, users):
