@@ -281,8 +281,17 @@ def _monitoring_setting_finished(command) -> None:
 # --- GetMonitoringReport (N02) ------------------------------------------------------------------------
 
 
+class CommaSeparatedMultipleChoiceField(forms.MultipleChoiceField):
+    """Several choices as a list (API, checkboxes) or as one comma-separated text (`station_action -p`)."""
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return super().to_python(value)
+
+
 class GetMonitoringReportForm(ActionForm):
-    monitoring_criteria = forms.MultipleChoiceField(
+    monitoring_criteria = CommaSeparatedMultipleChoiceField(
         choices=choices(MONITORING_CRITERIA),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -149,3 +149,11 @@ def test_the_admin_offers_every_n_and_o_action_with_its_form(operator_a, station
     assert Command.objects.get().parameters == {
         "monitoring_criteria": ["ThresholdMonitoring", "DeltaMonitoring"], "component_variables": [{"component": "EVSE", "evse_id": 1, "variable": "Power"}]
     }
+
+
+def test_criteria_come_as_a_list_or_as_comma_separated_text(station):
+    as_list = command_parameters_clean(station=station, action="get_monitoring_report", data={"monitoring_criteria": ["DeltaMonitoring", "PeriodicMonitoring"]})
+    as_text = command_parameters_clean(station=station, action="get_monitoring_report", data={"monitoring_criteria": "DeltaMonitoring, PeriodicMonitoring"})
+    assert as_list["monitoring_criteria"] == as_text["monitoring_criteria"] == ["DeltaMonitoring", "PeriodicMonitoring"]
+    with pytest.raises(ValidationError, match="Select a valid choice"):
+        command_parameters_clean(station=station, action="get_monitoring_report", data={"monitoring_criteria": "Sometimes"})
