@@ -93,11 +93,12 @@ async def test_an_unknown_station_is_listed_and_added_with_one_click(console):  
         await screenshot(page, "unknown-stations")
         await row.locator("a.add-this").click()
         await expect(page.locator("#id_identity")).to_have_value(identity)
+        await page.wait_for_load_state("load")  # pages.js wires the form's buttons once loaded
         await page.select_option("#id_network", label="Console A")
         await page.select_option("#id_location", value=str(console.location_a["id"]))
         await page.click("#generate-password")
+        await expect(page.locator("#id_password")).to_have_value(re.compile(r"^.{20}$"))
         generated = await page.input_value("#id_password")
-        assert len(generated) == 20
         await page.click("#add-station-form input[type=submit]")
         # The password as typed and its hex form, both: copy it now.
         await expect(page.locator("#password-plain")).to_have_text(generated)
