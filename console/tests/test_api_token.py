@@ -13,7 +13,8 @@ def test_create_shows_the_key_once_and_the_api_accepts_it(client, request, perso
     user = request.getfixturevalue(persona)
     client.force_login(user)
     assert "You have no API token." in client.get(URL).content.decode()
-    response = client.post(URL, {"intent": "create"})
+    response = client.post(URL, {"intent": "create"}, follow=True)
+    assert response.redirect_chain == [(URL, 302)]  # a reload of the page does not make another token
     assert response["Cache-Control"] == "no-store"
     key = Token.objects.get(user=user).key
     assert f'<code id="api-token-key">{key}</code>' in response.content.decode()
