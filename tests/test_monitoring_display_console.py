@@ -51,6 +51,7 @@ async def test_an_operator_sets_monitors_reads_them_and_sets_a_display_message_i
         async with console_page(platform) as page:
             await page.goto(f"/console/stations/{sim.identity}/maintenance/")
             await expect(page.locator("#variable-monitors")).to_contain_text("No monitors known")
+            (REPO_ROOT / "screenshots").mkdir(exist_ok=True)
 
             await open_action(page, "Set variable monitoring", "set_variable_monitoring")
             await page.fill("#action-set_variable_monitoring-monitors", "EVSE@1.AvailabilityState Delta 1 severity=8\nEVSE@1.Power UpperThreshold 11000 severity=4")
@@ -86,12 +87,23 @@ async def test_an_operator_sets_monitors_reads_them_and_sets_a_display_message_i
             await expect(page.locator("#action-result")).to_contain_text("type must be one of")
             assert len(sim.sent("SetVariableMonitoring")) == 1
 
+            # Customer information: tick report, name the customer by an id token.
+            sim.customer_data["ISO14443:04E91C5A"] = "Sessions: 2026-11-02 8.1 kWh"
+            await open_action(page, "Customer information", "customer_information")
+            await page.check("#action-customer_information-report")
+            await page.fill("#action-customer_information-id_token", "04E91C5A")
+            await page.select_option("#action-customer_information-id_token_type", value="ISO14443")
+            await page.screenshot(path=str(REPO_ROOT / "screenshots" / "customer-information-dialog.png"))
+            await page.click("#dlg-action-customer_information input[type=submit]")
+            (customer,) = await sim.wait_sent("CustomerInformation", timeout=15)
+            assert customer == {"requestId": customer["requestId"], "report": True, "clear": False, "idToken": {"idToken": "04E91C5A", "type": "ISO14443"}}
+
             await page.goto(f"/console/stations/{sim.identity}/maintenance/")
+            await expect(page.locator(f'#customer-information tr[data-request-id="{customer["requestId"]}"]')).to_contain_text("Sessions: 2026-11-02 8.1 kWh")
             monitors = page.locator("#variable-monitors tbody tr")
             await expect(monitors).to_have_count(2)
             await expect(monitors.nth(1)).to_contain_text("UpperThreshold")
             await expect(monitors.nth(1)).to_contain_text("11000")
             await expect(page.locator("#display-messages")).to_contain_text("Welkom bij Switch")
-            (REPO_ROOT / "screenshots").mkdir(exist_ok=True)
             await page.locator("#variable-monitors").scroll_into_view_if_needed()
             await page.screenshot(path=str(REPO_ROOT / "screenshots" / "station-monitors-display.png"), full_page=True)
