@@ -355,7 +355,8 @@ def location_rebalance(*, location_id: int) -> RebalanceResult:
             if session.pk not in controllable or not session.transaction_id:
                 continue
             old = previous.get(session.pk)
-            change = result.shares[session.pk] - (old if old is not None else float("inf"))
+            # A session without a share yet draws its station's default, the minimum.
+            change = result.shares[session.pk] - (old if old is not None else _min_w(session.station))
             # Every decrease goes out (the sum must stay under the limit); a small increase waits
             # for a bigger one, so meter noise does not become traffic.
             if old is None or change < -0.1 or change > RESEND_THRESHOLD_W:
