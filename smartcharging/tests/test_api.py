@@ -94,3 +94,20 @@ def test_station_charging_settings_are_scoped(operator_a, operator_b, station_a)
     )
     assert bad.status_code == 400 and "min_current_a" in bad.json()
     assert StationChargingSettings.objects.get().priority == 2
+
+
+def test_admin_pages_list_and_add(client, operator_a, network_a, location_a, station_a):
+    SiteLimit.objects.create(location=location_a, max_power_kw=22)
+    ChargingProfile.objects.create(network=network_a, name="Night", periods=[{"start_period": 0, "limit": 16}])
+    ChargingProfile.objects.create(network=network_a, station=station_a, source="operator", status="installed", periods=[])
+    client.force_login(operator_a)
+    for path in (
+        "/admin/smartcharging/chargingprofile/", "/admin/smartcharging/chargingprofile/add/",
+        "/admin/smartcharging/sitelimit/", "/admin/smartcharging/stationchargingsettings/",
+        "/admin/smartcharging/compositeschedule/", "/admin/smartcharging/charginglimitreport/",
+    ):
+        assert client.get(path).status_code == 200, path
+    record = ChargingProfile.objects.get(station=station_a)
+    assert client.get(f"/admin/smartcharging/chargingprofile/{record.pk}/change/").status_code == 200
+    page = client.get("/admin/smartcharging/sitelimit/").content.decode()
+    assert "22.0" in page and "0.0" in page  # the limit and the live power (no session)
