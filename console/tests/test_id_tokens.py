@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commands.models import Command
 from sessions.models import IdToken, IdTokenGroup, LocalListVersion
+from sessions.services.local_list import station_local_list_sent
 from stations.models import StationState
 
 LIST = reverse("console:id-token-list")
@@ -171,3 +172,7 @@ def test_the_local_list_version_shows_and_is_sent_to_every_station(client, opera
     row = response.context["local_lists"][0]
     assert (row["latest"], row["changed"]) == (latest, False)
     assert f"{latest.version} (3 tokens" in response.content.decode()
+    assert '<td class="local-list-stations">0 of 1</td>' in response.content.decode()
+    # The station's Accepted answer is what counts it as holding the version.
+    station_local_list_sent(station=station_a, version=latest.version, result="Accepted")
+    assert '<td class="local-list-stations">1 of 1</td>' in client.get(LIST).content.decode()

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from console.views.base import console_view, render_page, require_write
 from networks.models import Network
-from sessions.models import AuthorizationStatus, IdToken, IdTokenGroup, LocalListVersion
+from sessions.models import AuthorizationStatus, IdToken, IdTokenGroup, LocalListVersion, StationLocalList
+from stations.models import Station
 from sessions.services.local_list import V16_ID_TAG_LENGTH, local_list_entries, local_list_network_send
 
 SECTION = "id-tokens"
@@ -105,6 +106,11 @@ def _local_lists(request: HttpRequest) -> list[dict]:
                 "network": network,
                 "latest": latest,
                 "changed": latest is None or latest.entries != local_list_entries(network=network),
+                # What the stations reported holding (SendLocalList answers, GetLocalListVersion).
+                "stations": Station.objects.filter(network=network).count(),
+                "stations_current": StationLocalList.objects.filter(
+                    station__network=network, network=network, version=latest.version
+                ).count() if latest else 0,
                 "can_send": network.pk in writable,
             }
         )
