@@ -47,6 +47,33 @@ def _refuse_type(form: ActionForm, field: str, value: str, allowed: dict[str, li
         )
 
 
+class PemInput(forms.Textarea):
+    """A textarea for a pasted PEM with a file picker under the same name: an uploaded file wins.
+
+    The admin posts the file in ``files``; the console and the API (multipart) hand it over in
+    ``data``; either way the field gets the file's text, and the command stores text.
+    """
+
+    needs_multipart_form = True
+
+    def value_from_datadict(self, data, files, name):
+        upload = files.get(name) if files else None
+        value = upload if upload is not None else data.get(name)
+        if hasattr(value, "read"):
+            # One byte over the limit is enough for max_length to refuse it.
+            return value.read(CERTIFICATE_MAX_LENGTH + 1).decode("ascii", errors="replace")
+        return value
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html
+
+        textarea = super().render(name, value, attrs, renderer)
+        return format_html(
+            '{}<br><input type="file" name="{}" accept=".pem,.crt,.cer,application/x-pem-file" aria-label="PEM file">',
+            textarea, name,
+        )
+
+
 class InstallCertificateForm(ActionForm):
     certificate_type = forms.ChoiceField(
         choices=[(t, t) for t in _all(INSTALL_TYPES)],
@@ -54,10 +81,10 @@ class InstallCertificateForm(ActionForm):
         "1.6: CentralSystemRootCertificate, ManufacturerRootCertificate.",
     )
     certificate = forms.CharField(
-        widget=forms.Textarea,
+        widget=PemInput,
         max_length=CERTIFICATE_MAX_LENGTH,
         strip=True,
-        help_text="The X.509 certificate, PEM encoded (-----BEGIN CERTIFICATE----- ...).",
+        help_text="The X.509 certificate, PEM encoded (-----BEGIN CERTIFICATE----- ...): paste it or pick the file.",
     )
 
     def clean_certificate(self) -> str:

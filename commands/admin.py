@@ -121,7 +121,8 @@ class CommandAdmin(ScopedRecordAdmin):
         station = self._station(request, station_id, write=True)
         form_class = remote_action.form
         if request.method == "POST":
-            form = form_class(request.POST, station=station)
+            # request.FILES: a file picked for a field (a PEM certificate) counts as that field's text.
+            form = form_class(request.POST, request.FILES, station=station)
             if form.is_valid():
                 try:
                     command = command_request(

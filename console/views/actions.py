@@ -70,6 +70,17 @@ def _change_configuration(station: Station, post) -> dict[str, Any]:
     return {name: post[name] for name in CHANGE_CONFIGURATION_FIELDS if name in post and (post[name] != "" or name == "value")}
 
 
+def _posted_with_files(request: HttpRequest):
+    """The posted fields, with each uploaded file's text under its field's name (a PEM certificate
+    picked in the dialog): the command stores text, never a file."""
+    if not request.FILES:
+        return request.POST
+    posted = request.POST.copy()
+    for name, upload in request.FILES.items():
+        posted[name] = upload.read(64 * 1024).decode("utf-8", errors="replace")
+    return posted
+
+
 def _form_fields(action: str):
     def to_parameters(station: Station, post) -> dict[str, Any]:
         fields = registry.get(action).form.base_fields
@@ -178,7 +189,7 @@ def station_action(request: HttpRequest, identity: str, action: str) -> HttpResp
         command = command_services.command_request(
             station=station,
             action=command_action,
-            parameters=to_parameters(station, request.POST),
+            parameters=to_parameters(station, _posted_with_files(request)),
             requested_by=request.user,
         )
     except ValidationError as exc:
