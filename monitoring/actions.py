@@ -298,14 +298,17 @@ class GetMonitoringReportForm(ActionForm):
         help_text="Only monitors of these kinds; none for every kind.",
     )
     component_variables = ComponentVariableListField(
-        required=False, help_text=f"Only monitors on these variables, one per line: {REFERENCE_HELP}. Empty for all."
+        required=False,
+        variable_required=False,
+        help_text=f"Only monitors on these variables, one per line: {REFERENCE_HELP} (a component alone: all its variables). Empty for all.",
     )
 
 
 def _get_monitoring_report(command) -> call201.GetMonitoringReport:
     p = command.parameters
     component_variable = [
-        remove_nones({"component": component_ocpp(item), "variable": variable_ocpp(item)}) for item in p.get("component_variables") or []
+        remove_nones({"component": component_ocpp(item), "variable": variable_ocpp(item) if item.get("variable") else None})
+        for item in p.get("component_variables") or []
     ]
     return call201.GetMonitoringReport(
         request_id=command.pk,

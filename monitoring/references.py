@@ -23,25 +23,35 @@ _NAME = r"[A-Za-z0-9_\-*]{1,50}"
 _REFERENCE = re.compile(
     rf"^(?P<component>{_NAME})(?::(?P<component_instance>[^\s.@:]{{1,50}}))?"
     rf"(?:@(?P<evse_id>\d{{1,3}})(?:/(?P<connector_id>\d{{1,2}}))?)?"
-    rf"\.(?P<variable>{_NAME})(?::(?P<variable_instance>\S{{1,50}}))?$"
+    rf"(?:\.(?P<variable>{_NAME})(?::(?P<variable_instance>\S{{1,50}}))?)?$"
 )
 REFERENCE_HELP = "Component[:instance][@evse[/connector]].Variable[:instance], e.g. EVSE@1.AvailabilityState"
 
 
-def reference_parse(text: str) -> dict[str, Any]:
+def reference_parse(text: str, *, variable_required: bool = True) -> dict[str, Any]:
     match = _REFERENCE.match(text.strip())
-    if match is None:
+    if match is None or (variable_required and match.group("variable") is None):
         raise ValidationError(f"{text.strip()!r} is not a reference: write {REFERENCE_HELP}.")
-    return reference_clean({k: v for k, v in match.groupdict().items() if v is not None})
+    return reference_clean({k: v for k, v in match.groupdict().items() if v is not None}, variable_required=variable_required)
 
 
-def reference_clean(item: Any) -> dict[str, Any]:
-    """One reference, checked against the 2.0.1 schema limits (CiString50, EVSE/connector ids)."""
+def reference_clean(item: Any, *, variable_required: bool = True) -> dict[str, Any]:
+    """One reference, checked against the 2.0.1 schema limits (CiString50, EVSE/connector ids).
+
+    ``variable_required=False``: a component alone (GetMonitoringReport's ComponentVariableType: every
+    variable of the component)."""
     if not isinstance(item, dict):
         raise ValidationError("Each reference is an object with component and variable.")
     unknown = sorted(set(item) - set(REFERENCE_FIELDS))
     if unknown:
         raise ValidationError(f"Unknown fields {', '.join(unknown)}; allowed: {', '.join(REFERENCE_FIELDS)}.")
+    if not variable_required and item.get("variable") in (None, ""):
+        if item.get("variable_instance"):
+            raise ValidationError("A variable instance needs its variable.")
+        item = {**item, "variable": "-"}  # checked below like a named one, then dropped
+        clean = reference_clean(item)
+        del clean["variable"]
+        return clean
     clean: dict[str, Any] = {}
     for name in ("component", "variable"):
         value = item.get(name)
@@ -75,6 +85,8 @@ def reference_text(item: dict[str, Any]) -> str:
     text = item["component"] + (f":{item['component_instance']}" if item.get("component_instance") else "")
     if item.get("evse_id") is not None:
         text += f"@{item['evse_id']}" + (f"/{item['connector_id']}" if item.get("connector_id") is not None else "")
+    if not item.get("variable"):
+        return text
     return text + "." + item["variable"] + (f":{item['variable_instance']}" if item.get("variable_instance") else "")
 
 
@@ -149,11 +161,15 @@ class ItemListField(forms.Field):
 
 
 class ComponentVariableListField(ItemListField):
+    def __init__(self, *, variable_required: bool = True, **kwargs) -> None:
+        self.variable_required = variable_required
+        super().__init__(**kwargs)
+
     def parse_line(self, line: str) -> dict[str, Any]:
-        return reference_parse(line)
+        return reference_parse(line, variable_required=self.variable_required)
 
     def clean_item(self, item: Any) -> dict[str, Any]:
-        return reference_clean(item)
+        return reference_clean(item, variable_required=self.variable_required)
 
     def line_text(self, item: Any) -> str:
         return reference_text(item)

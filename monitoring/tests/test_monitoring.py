@@ -157,3 +157,17 @@ def test_criteria_come_as_a_list_or_as_comma_separated_text(station):
     assert as_list["monitoring_criteria"] == as_text["monitoring_criteria"] == ["DeltaMonitoring", "PeriodicMonitoring"]
     with pytest.raises(ValidationError, match="Select a valid choice"):
         command_parameters_clean(station=station, action="get_monitoring_report", data={"monitoring_criteria": "Sometimes"})
+
+
+def test_a_monitoring_report_may_name_a_component_alone(station):
+    from monitoring.actions import _get_monitoring_report
+
+    parameters = command_parameters_clean(station=station, action="get_monitoring_report", data={"component_variables": "EVSE@1\nChargingStation.Power"})
+    assert parameters["component_variables"] == [{"component": "EVSE", "evse_id": 1}, {"component": "ChargingStation", "variable": "Power"}]
+    command = Command(pk=7, station=station, action="get_monitoring_report", parameters=parameters)
+    assert _get_monitoring_report(command).component_variable == [
+        {"component": {"name": "EVSE", "evse": {"id": 1}}}, {"component": {"name": "ChargingStation"}, "variable": {"name": "Power"}}
+    ]
+    # Monitors are set on a variable: there it is required.
+    with pytest.raises(ValidationError, match="is not a reference"):
+        command_parameters_clean(station=station, action="set_variable_monitoring", data={"monitors": "EVSE@1 Delta 1"})
