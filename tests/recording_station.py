@@ -13,7 +13,8 @@ from ocpp.routing import on
 from ocpp.v201 import call_result as result201
 
 from simulator import Station201
-from tests.servers import Api, until, wait_for
+from tests.scripted_station import final
+from tests.servers import Api, until
 
 
 class RecordingStation201(Station201):
@@ -75,18 +76,10 @@ async def act(api: Api, identity: str, action: str, expect=(201, 202), **params)
     return response.json()
 
 
-async def outcome(api: Api, command_id: int, timeout: float = 15) -> dict:
-    def final() -> dict | None:
-        command = api.get(f"/api/commands/{command_id}/", expect=200).json()
-        return command if command["final"] else None
-
-    return await asyncio.to_thread(wait_for, final, timeout=timeout, what=f"command {command_id} to finish")
-
-
 async def operator_action(api: Api, identity: str, action: str, **params) -> dict:
     """What an operator does through the API: send the action, then read its outcome."""
     sent = await act(api, identity, action, **params)
-    return await outcome(api, sent["id"])
+    return await final(api, sent["id"])
 
 
 async def listed(api: Api, path: str, **params) -> list[dict]:

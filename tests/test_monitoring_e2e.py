@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.recording_station import act, listed, operator_action, outcome, recording_station
+from tests.recording_station import act, listed, operator_action, recording_station
 from tests.servers import until
 
 pytestmark = pytest.mark.e2e
