@@ -94,3 +94,14 @@ def test_ended_sessions_free_their_share(depot):
     Session.objects.filter(pk=ended.pk).update(status="completed", ended_at=timezone.now())
     location_rebalance(location_id=location.pk)
     assert list(SessionAllocation.objects.values_list("session__transaction_id", flat=True)) == ["TA"]
+
+
+def test_a_limit_in_amperes_is_shared_in_amperes_per_phase(depot):
+    location, (a, b, c) = depot
+    SiteLimit.objects.filter(location=location).update(max_power_kw=None, max_current_a=32)
+    for station, tx in ((a, "TA"), (b, "TB"), (c, "TC")):
+        start(station, tx)
+    location_rebalance(location_id=location.pk)
+    tx = [p for p in sent_profiles(a) if p["purpose"] == "TxProfile"][-1]
+    # 32 A per phase shared by three sessions: 10.6 A each (rounded down to the 1.6 schema's 0.1).
+    assert (tx["charging_rate_unit"], tx["periods"]) == ("A", [{"start_period": 0, "limit": 10.6, "number_phases": 3}])
