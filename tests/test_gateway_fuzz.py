@@ -21,6 +21,7 @@ The run is bounded: FUZZ_SECONDS (default 40) of sending; set it higher to fuzz 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import itertools
@@ -337,6 +338,8 @@ class FuzzStation:
     next_at: float = 0.0
     # Transactions the platform took: 1.6 ids it handed out, 2.0.1 ids whose Started it answered.
     transactions: list = field(default_factory=list)
+    # The last frames and answers, printed when the test fails (the platform's files do not outlive it).
+    history: collections.deque = field(default_factory=lambda: collections.deque(maxlen=30))
 
     async def send(self, frame: Frame, text: str, unique_id: str) -> None:
         delay = self.next_at - time.monotonic()
@@ -344,9 +347,11 @@ class FuzzStation:
             await asyncio.sleep(delay)
         self.next_at = time.monotonic() + 1 / FRAMES_PER_SECOND
         self.sent += 1
+        self.history.append(text[:600])
         try:
             await self.raw.send_text(text)
             reply = await self.raw.answer(unique_id, timeout=ANSWER_TIMEOUT)
+            self.history.append(f"  -> {json.dumps(reply)[:300]}")
         except ConnectionClosed as closed:
             raise AssertionError(f"{self.identity}: socket closed ({closed.rcvd}) after {frame!r}") from None
         except asyncio.TimeoutError:
@@ -397,7 +402,7 @@ def station_pages(api, admin, identity: str) -> None:
         assert status < 500, f"GET {path} answered {status}"
     # Whatever the station sent, a session shows an energy a meter can hold (stations.bounds: 10^12 Wh).
     for session in api.get("/api/sessions/", params={"station": identity}, expect=200).json()["results"]:
-        assert session["energy_kwh"] is None or 0 <= session["energy_kwh"] <= 1e9, session
+        assert session["energy_kwh"] is None or 0 <= session["energy_kwh"] <= 1e9, f"session {session}"
 
 
 def test_fuzzed_station_frames_hurt_nobody(platform, api, admin, new_station):
@@ -483,6 +488,11 @@ def test_fuzzed_station_frames_hurt_nobody(platform, api, admin, new_station):
         print(f"transactions taken: {[len(f.transactions) for f in fuzzers.values()]}")
         print(f"neighbour: {len(neighbour.round_trips)} heartbeats, slowest {max(neighbour.round_trips):.3f} s")
         assert all(count >= min(50, FUZZ_SECONDS) for count in sent.values()), sent
+    except BaseException:
+        for fuzzer in fuzzers.values():
+            print(f"--- the last frames of {fuzzer.identity} ({fuzzer.version}) and their answers:")
+            print("\n".join(fuzzer.history))
+        raise
     finally:
         runner.loop.call_soon_threadsafe(stop.set)
         for fuzzer in fuzzers.values():
