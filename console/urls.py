@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from console.views import actions, alerts, dashboard, diagnostics, locations, networks, sessions, stations
-from console.views import api_tokens, firmware_images, id_tokens, station_edit
+from console.views import api_tokens, firmware_images, id_tokens, members, station_edit
 
 app_name = "console"
 
@@ -52,4 +52,5 @@ urlpatterns = [
     path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
     path("networks/", networks.network_list, name="network-list"),
     path("networks/<int:pk>/", networks.network_detail, name="network-detail"),
+    path("networks/<int:pk>/users/add/", members.member_create, name="member-create"),
 ]

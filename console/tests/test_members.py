@@ -68,3 +68,45 @@ def test_network_members_who_are_not_account_admins_get_403(client, request, per
     membership.refresh_from_db()
     assert membership.role == "viewer"
     assert "/console/networks/" not in client.get(reverse("console:dashboard")).content.decode()
+
+
+def new_user_url(network) -> str:
+    return reverse("console:member-create", args=[network.pk])
+
+
+def test_an_account_admin_creates_a_user_straight_into_a_network(client, account_admin, network_a):
+    client.force_login(account_admin)
+    assert f'href="{new_user_url(network_a)}"' in client.get(page(network_a)).content.decode()
+    response = client.post(new_user_url(network_a), {
+        "username": "dana", "email": "dana@example.com", "first_name": "Dana", "last_name": "", "password": "tulip-harbour-9177",
+        "role": "operator",
+    })
+    assert response["Location"] == page(network_a) + "#members"
+    dana = User.objects.get(username="dana")
+    assert dana.check_password("tulip-harbour-9177")
+    assert (dana.is_staff, dana.is_superuser, dana.is_account_admin) == (False, False, False)
+    assert Membership.objects.get(user=dana).network == network_a and Membership.objects.get(user=dana).role == "operator"
+    # They sign in and see their network's console.
+    client.logout()
+    signed_in = client.post("/admin/login/?next=/console/", {"username": "dana", "password": "tulip-harbour-9177", "next": "/console/"})
+    assert signed_in["Location"] == "/console/"
+    assert client.get(reverse("console:station-list")).status_code == 200
+
+
+def test_a_weak_password_or_a_taken_username_is_a_field_error(client, account_admin, network_a, operator_a):
+    client.force_login(account_admin)
+    data = {"username": "erin", "email": "", "first_name": "", "last_name": "", "password": "12345678", "role": "viewer"}
+    errors = client.post(new_user_url(network_a), data).context["form"].errors
+    assert "This password is entirely numeric." in errors["password"]
+    errors = client.post(new_user_url(network_a), {**data, "username": "BOB", "password": "tulip-harbour-9177"}).context["form"].errors
+    assert errors["username"] == ["A user with that username exists: add them with Add a member on the network page."]
+    assert not User.objects.filter(username__in=["erin", "BOB"]).exists()
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "viewer_a", "operator_b"])
+def test_only_account_admins_create_users(client, request, persona, network_a):
+    client.force_login(request.getfixturevalue(persona))
+    data = {"username": "mallory", "password": "tulip-harbour-9177", "role": "admin"}
+    assert client.get(new_user_url(network_a)).status_code == 403
+    assert client.post(new_user_url(network_a), data).status_code == 403
+    assert not User.objects.filter(username="mallory").exists()
