@@ -2,7 +2,6 @@
 registered with ``commands.registry`` from ``SmartChargingConfig.ready()``."""
 from __future__ import annotations
 
-
 from ocpp.charge_point import remove_nones
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
