@@ -36,14 +36,14 @@ def daily(console):  # noqa: F811
 
 
 @contextlib.asynccontextmanager
-async def personas(console: Console) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
+async def personas(console: Console) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
     """One Debian Chromium for the whole test; ``await login(username)`` gives that user's own
     signed-in page (a browser context each: separate cookies). Launching once per persona cost
     ~3 s each on the shared machine."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-        async def login(username: str) -> Page:
+        async def login(username: str, password: str | None = None) -> Page:
             context = await browser.new_context(viewport={"width": 1400, "height": 900}, base_url=console.url)
             page = await context.new_page()
             page.set_default_timeout(UI_TIMEOUT)
@@ -51,7 +51,7 @@ async def personas(console: Console) -> AsyncIterator[Callable[[str], Awaitable[
             page.on("dialog", lambda dialog: dialog.accept())
             await page.goto("/console/")
             await page.fill("#id_username", username)
-            await page.fill("#id_password", f"pw-{username}-console")
+            await page.fill("#id_password", password or f"pw-{username}-console")
             await page.click("input[type=submit]")
             await page.wait_for_url(re.compile(r"/console/$"))
             return page
@@ -194,6 +194,18 @@ async def test_an_account_admin_manages_members_and_a_user_their_api_token(daily
         await member.get_by_role("button", name="Remove").click()
         await expect(page.locator(".messagelist")).to_contain_text("Bert removed from Console A")
         await expect(member).to_have_count(0)
+
+        # A new person: the account is created on the spot, in this network, and signs in.
+        newcomer = unique_identity("dina").lower()
+        await page.click("#new-user")
+        await page.fill("#id_username", newcomer)
+        await page.fill("#id_password", "tulip-harbour-9177")
+        await page.select_option("#id_role", "operator")
+        await page.click("#new-member-form input[type=submit]")
+        await expect(page.locator(f'#members tr[data-member="{newcomer}"]').get_by_label(f"Role of {newcomer}")).to_have_value("operator")
+        newcomer_page = await login(newcomer, "tulip-harbour-9177")
+        await newcomer_page.goto("/console/id-tokens/")
+        await expect(newcomer_page.locator("#add-id-token")).to_be_visible()
 
         viewer = await login("vera")
         await expect(viewer.locator("#console-nav")).not_to_contain_text("Networks")
