@@ -56,6 +56,11 @@ class SiteLimitAdmin(NetworkScopedAdmin):
         super().save_model(request, obj, form, change)
         site_limit_changed(site=obj)
 
+    def delete_model(self, request, obj) -> None:
+        from smartcharging.services import site_limit_delete
+
+        site_limit_delete(site=obj)
+
 
 @admin.register(StationChargingSettings)
 class StationChargingSettingsAdmin(NetworkScopedAdmin):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from commands.models import Command, CommandStatus
-from sessions.models import Session
+from sessions.models import Session, SessionStatus
 from smartcharging.balancer import Demand, share_site_power
 from smartcharging.models import (
     ChargingLimitReport,
@@ -433,9 +433,43 @@ def balancer_command_finished(*, command: Command) -> None:
 
 
 def site_limit_changed(*, site: SiteLimit) -> None:
-    """A limit set, changed or switched off: recompute once the change is committed."""
+    """A limit set, changed or switched off: recompute (or release) once the change is committed."""
     location_id = site.location_id
     if not site.enabled:
-        transaction.on_commit(lambda: SessionAllocation.objects.filter(location_id=location_id).delete())
+        transaction.on_commit(lambda: site_limit_release(location_id=location_id))
         return
     transaction.on_commit(lambda: location_rebalance(location_id=location_id))
+
+
+def site_limit_delete(*, site: SiteLimit) -> None:
+    location_id = site.location_id
+    site.delete()
+    transaction.on_commit(lambda: site_limit_release(location_id=location_id))
+
+
+def site_limit_release(*, location_id: int) -> int:
+    """The location has no limit any more: clear what the balancer installed (its TxDefaultProfile on
+    every station, the TxProfile of every running session), or the stations would stay held at their
+    minimum. By profile id, so an operator's own profiles stay. Returns how many clears were sent."""
+    from commands.services import command_create
+
+    sent = 0
+    with transaction.atomic():
+        running = set(
+            Session.objects.filter(station__location_id=location_id, status=SessionStatus.ACTIVE).values_list("station_id", "transaction_id")
+        )
+        held = [
+            p
+            for p in ChargingProfile.objects.filter(
+                station__location_id=location_id, source=ProfileSource.BALANCER,
+                status__in=[ProfileStatus.PENDING, ProfileStatus.INSTALLED],
+            ).exclude(station__channel_name="").select_related("station")
+            # A TxProfile ends with its transaction: only the running sessions' ones are still held.
+            if p.purpose != "TxProfile" or (p.station_id, p.transaction_id) in running
+        ]
+        for station_id, profile_id in sorted({(p.station_id, p.profile_id) for p in held}):
+            station = next(p.station for p in held if p.station_id == station_id)
+            command_create(station=station, action="clear_charging_profile", parameters={"profile_id": profile_id})
+            sent += 1
+        SessionAllocation.objects.filter(location_id=location_id).delete()
+    return sent

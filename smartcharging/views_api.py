@@ -9,7 +9,7 @@ from smartcharging.serializers import (
     SiteLimitSerializer,
     StationChargingSettingsSerializer,
 )
-from smartcharging.services import site_limit_changed
+from smartcharging.services import site_limit_changed, site_limit_delete
 
 
 class ChargingProfileViewSet(NetworkScopedViewSet):
@@ -43,6 +43,9 @@ class SiteLimitViewSet(NetworkScopedViewSet):
 
     def perform_update(self, serializer) -> None:
         site_limit_changed(site=serializer.save())
+
+    def perform_destroy(self, instance) -> None:
+        site_limit_delete(site=instance)
 
 
 class StationChargingSettingsViewSet(NetworkScopedViewSet):

@@ -105,3 +105,26 @@ def test_a_limit_in_amperes_is_shared_in_amperes_per_phase(depot):
     tx = [p for p in sent_profiles(a) if p["purpose"] == "TxProfile"][-1]
     # 32 A per phase shared by three sessions: 10.6 A each (rounded down to the 1.6 schema's 0.1).
     assert (tx["charging_rate_unit"], tx["periods"]) == ("A", [{"start_period": 0, "limit": 10.6, "number_phases": 3}])
+
+
+def test_switching_the_limit_off_clears_what_the_balancer_installed(depot, django_capture_on_commit_callbacks):
+    from smartcharging.services import profile_command_finished, site_limit_changed
+
+    location, (a, b, c) = depot
+    start(a, "TA")
+    location_rebalance(location_id=location.pk)
+    for command in Command.objects.filter(action="set_charging_profile"):
+        command.status, command.answer = CommandStatus.ACCEPTED, {"status": "Accepted"}
+        command.save()
+        profile_command_finished(command=command)
+    site = SiteLimit.objects.get(location=location)
+    site.enabled = False
+    site.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        site_limit_changed(site=site)
+    clears = sorted(
+        (c.station.identity, c.parameters["profile_id"]) for c in Command.objects.filter(action="clear_charging_profile")
+    )
+    # Every station's default (id 900000) and the running session's TxProfile (900000 + EVSE 1).
+    assert clears == [("DEP-0", 900000), ("DEP-0", 900001), ("DEP-1", 900000), ("DEP-2", 900000)]
+    assert not SessionAllocation.objects.exists()
