@@ -24,6 +24,7 @@ from stations.services import parse_ocpp_datetime
 MAX_MONITORS_PER_FRAME = 500
 MAX_REQUEST_ID = 2**63 - 1
 MAX_MONITOR_VALUE = 1e12
+MAX_CUSTOMER_PARTS = 2000
 
 
 # Events one NotifyEvent may carry (N07, N08): a station reports what changed at one moment; the
@@ -101,7 +102,8 @@ class MonitoringHandlers201:
         await database_sync_to_async(customer_information_store)(
             station=self.consumer.station,
             request_id=bounds.bounded_int(payload["requestId"], field="requestId", low=-MAX_REQUEST_ID, high=MAX_REQUEST_ID),
-            seq_no=bounds.bounded_int(payload["seqNo"], field="seqNo", low=0, high=bounds.MAX_SEQ_NO),
+            # 512 characters a part: 2,000 parts are a megabyte about one customer.
+            seq_no=bounds.bounded_int(payload["seqNo"], field="seqNo", low=0, high=MAX_CUSTOMER_PARTS - 1),
             tbc=bool(payload.get("tbc", False)),
             data=payload["data"],
             generated_at=parse_ocpp_datetime(payload.get("generatedAt")),

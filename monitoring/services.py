@@ -10,9 +10,13 @@ from typing import Any
 from django.db import transaction
 
 from monitoring.models import CustomerInformationPart, MonitoringSettings, VariableMonitor
+from stations import bounds
 from stations.models import Station
 
 logger = logging.getLogger(__name__)
+
+#: Monitors kept per station: real stations hold tens to a few hundred (MonitoringCtrlr.Entries).
+MAX_MONITORS_PER_STATION = 5000
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ def monitoring_report_store(*, station: Station, request_id: int, seq_no: int, m
     with transaction.atomic():
         if seq_no == 0 and _is_full_report(station=station, request_id=request_id):
             VariableMonitor.objects.filter(station=station).delete()
+        stored = VariableMonitor.objects.filter(station=station)
+        new_ids = {m.monitor_id for m in monitors} - set(stored.filter(monitor_id__in=[m.monitor_id for m in monitors]).values_list("monitor_id", flat=True))
+        if new_ids and stored.count() + len(new_ids) > MAX_MONITORS_PER_STATION:
+            # A station reporting ever new ids would grow the table without end: refused as a whole.
+            raise bounds.TooMany("monitors of the station", stored.count() + len(new_ids), MAX_MONITORS_PER_STATION, ocpp_version="2.0.1")
         for monitor in monitors:
             _upsert(station=station, monitor=monitor, source="report")
     return len(monitors)
@@ -168,11 +177,17 @@ def monitoring_settings_answered(*, command) -> None:
 
 def customer_information_store(
     *, station: Station, request_id: int, seq_no: int, tbc: bool, data: str, generated_at: datetime
-) -> CustomerInformationPart:
+) -> CustomerInformationPart | None:
     """A NotifyCustomerInformation part (N09.FR.04, N10): stored once; a resent part replaces itself.
 
     The last part of a clear that asked to remove the customer's id token removes it (once).
     """
+    from commands.models import Command
+
+    if not Command.objects.filter(pk=request_id, station=station, action="customer_information").exists():
+        # No request of the platform's: nothing to file it under (and no way to grow the table unasked).
+        logger.warning("%s: NotifyCustomerInformation for request %s, which the platform did not send: not stored", station.identity, request_id)
+        return None
     with transaction.atomic():
         part, created = CustomerInformationPart.objects.update_or_create(
             station=station, request_id=request_id, seq_no=seq_no, defaults={"tbc": tbc, "data": data, "generated_at": generated_at}

@@ -111,7 +111,8 @@ def test_accepted_monitors_are_stored_and_cleared_ones_dropped(station):
 
 def test_another_networks_monitors_and_reports_do_not_exist(operator_b, viewer_a, station):
     VariableMonitor.objects.create(station=station, monitor_id=1, component="EVSE", variable="Power", monitor_type="Delta", value=1, severity=8, source="report")
-    customer_information_store(station=station, request_id=5, seq_no=0, tbc=False, data="secret-ish", generated_at=timezone.now())
+    request = Command.objects.create(station=station, action="customer_information", parameters={"report": True, "clear": False, "customer_identifier": "X"})
+    customer_information_store(station=station, request_id=request.pk, seq_no=0, tbc=False, data="secret-ish", generated_at=timezone.now())
     for path in ("/api/variable_monitors/", "/api/customer_information/", "/api/station_events/"):
         assert client_for(operator_b).get(path).json()["count"] == 0
     monitor = VariableMonitor.objects.get()
@@ -171,3 +172,27 @@ def test_a_monitoring_report_may_name_a_component_alone(station):
     # Monitors are set on a variable: there it is required.
     with pytest.raises(ValidationError, match="is not a reference"):
         command_parameters_clean(station=station, action="set_variable_monitoring", data={"monitors": "EVSE@1 Delta 1"})
+
+
+def test_reports_the_platform_did_not_ask_for_do_not_grow_its_tables(station, settings):
+    import monitoring.services as services
+    from monitoring.services import ReportedMonitor, monitoring_report_store
+    from ocpp.exceptions import OCPPError
+
+    assert customer_information_store(station=station, request_id=999, seq_no=0, tbc=False, data="x", generated_at=timezone.now()) is None
+    assert not CustomerInformationPart.objects.exists()
+
+    def monitor(n: int) -> ReportedMonitor:
+        return ReportedMonitor(n, "EVSE", "", 1, None, "Power", "", "Delta", 1.0, 8, False)
+
+    original = services.MAX_MONITORS_PER_STATION
+    services.MAX_MONITORS_PER_STATION = 3
+    try:
+        monitoring_report_store(station=station, request_id=1, seq_no=0, monitors=[monitor(1), monitor(2), monitor(3)])
+        # The same ids again are updates, not growth.
+        monitoring_report_store(station=station, request_id=1, seq_no=1, monitors=[monitor(3), monitor(2)])
+        with pytest.raises(OCPPError, match="at most 3"):
+            monitoring_report_store(station=station, request_id=1, seq_no=2, monitors=[monitor(4)])
+    finally:
+        services.MAX_MONITORS_PER_STATION = original
+    assert VariableMonitor.objects.count() == 3
