@@ -61,6 +61,13 @@ class SiteLimitAdmin(NetworkScopedAdmin):
 
         site_limit_delete(site=obj)
 
+    def delete_queryset(self, request, queryset) -> None:
+        # The bulk action too: each location's stations are released from the balancer's profiles.
+        from smartcharging.services import site_limit_delete
+
+        for site in queryset:
+            site_limit_delete(site=site)
+
 
 @admin.register(StationChargingSettings)
 class StationChargingSettingsAdmin(NetworkScopedAdmin):

@@ -128,3 +128,17 @@ def test_switching_the_limit_off_clears_what_the_balancer_installed(depot, djang
     # Every station's default (id 900000) and the running session's TxProfile (900000 + EVSE 1).
     assert clears == [("DEP-0", 900000), ("DEP-0", 900001), ("DEP-1", 900000), ("DEP-2", 900000)]
     assert not SessionAllocation.objects.exists()
+
+
+def test_deleting_limits_in_the_admin_releases_the_stations(depot, client, operator_a, django_capture_on_commit_callbacks):
+    location, (a, b, c) = depot
+    location_rebalance(location_id=location.pk)  # the three stations' default profiles (pending)
+    client.force_login(operator_a)
+    site = SiteLimit.objects.get(location=location)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/smartcharging/sitelimit/", {"action": "delete_selected", "_selected_action": [site.pk], "post": "yes"}
+        )
+    assert response.status_code == 302
+    assert not SiteLimit.objects.exists()
+    assert Command.objects.filter(action="clear_charging_profile", parameters__profile_id=900000).count() == 3
