@@ -13,6 +13,10 @@ from stations import bounds
 from stations.models import Station
 
 
+#: Messages kept per station: a display holds tens (DisplayMessageCtrlr.DisplayMessages).
+MAX_MESSAGES_PER_STATION = 1000
+
+
 @dataclass(frozen=True)
 class ReportedMessage:
     """One MessageInfoType, numbers bounded and times parsed at the gateway's edge."""
@@ -113,6 +117,12 @@ def display_messages_report_store(*, station: Station, request_id: int, tbc: boo
     from commands.models import Command
 
     with transaction.atomic():
+        stored = DisplayMessage.objects.filter(station=station)
+        ids = [m.message_id for m in messages]
+        new_ids = set(ids) - set(stored.filter(message_id__in=ids).values_list("message_id", flat=True))
+        if new_ids and stored.count() + len(new_ids) > MAX_MESSAGES_PER_STATION:
+            # A station reporting ever new ids would grow the table without end: refused as a whole.
+            raise bounds.TooMany("display messages of the station", stored.count() + len(new_ids), MAX_MESSAGES_PER_STATION, ocpp_version="2.0.1")
         for message in messages:
             _upsert(station=station, message=message, source="report", report_request_id=request_id)
         if not tbc:

@@ -87,3 +87,22 @@ def test_the_station_page_marks_ended_and_future_messages(operator_a, station):
     rows = {int(i): row for i, row in re.findall(r'<tr data-message-id="(\d+)">(.*?)</tr>', page, re.S)}
     assert "(ended)" in rows[1] and "Gisteren" in rows[1] and "set here" in rows[1]
     assert "(not yet shown)" in rows[2] and "Morgen" in rows[2] and "station report" in rows[2]
+
+
+def test_a_station_keeps_a_bounded_number_of_messages(station):
+    import displays.services as services
+    from ocpp.exceptions import OCPPError
+
+    def message(n: int) -> services.ReportedMessage:
+        return services.ReportedMessage(n, "NormalCycle", "", None, None, "", f"m{n}", "UTF8", "", "", "")
+
+    original = services.MAX_MESSAGES_PER_STATION
+    services.MAX_MESSAGES_PER_STATION = 2
+    try:
+        services.display_messages_report_store(station=station, request_id=1, tbc=True, messages=[message(1), message(2)])
+        services.display_messages_report_store(station=station, request_id=1, tbc=True, messages=[message(2)])
+        with pytest.raises(OCPPError, match="at most 2"):
+            services.display_messages_report_store(station=station, request_id=1, tbc=False, messages=[message(3)])
+    finally:
+        services.MAX_MESSAGES_PER_STATION = original
+    assert sorted(DisplayMessage.objects.values_list("message_id", flat=True)) == [1, 2]
