@@ -89,7 +89,7 @@ class SmartChargingMixin:
             return "Rejected"
         transaction_id = profile.get("transaction_id")
         if purpose == "TxProfile":
-            # 1.6 §5.16 / 2.0.1 K01.FR.09: a TxProfile needs a running transaction on that EVSE.
+            # 1.6 §5.16: a TxProfile needs a running transaction on that connector (2.0.1 likewise).
             running = self.connectors[evse_id].transaction_id if evse_id in self.connectors else None
             if running is None or (transaction_id is not None and str(transaction_id) != str(running)):
                 return "Rejected"
@@ -109,7 +109,7 @@ class SmartChargingMixin:
             duration=schedule.get("duration"),
             raw={"evse_id": evse_id, **profile},
         )
-        # Same id replaces; same purpose, stack level and EVSE replaces too (1.6 §3.13.2, 2.0.1 K01.FR.05/06).
+        # Same id replaces; same purpose, stack level and EVSE replaces too (as stations do in 1.6 and 2.0.1).
         self._profiles = [
             p for p in self.held_profiles()
             if p.id != held.id and not (p.purpose == held.purpose and p.stack_level == held.stack_level and p.evse_id == held.evse_id and purpose != "TxProfile")

@@ -1,6 +1,6 @@
 """Parameter forms of the smart-charging remote actions (commands.registry): every surface (admin,
 console, API, station_action) validates through them. Limits follow the OCA JSON schemas and the
-rules of 1.6 §3.13 / 2.0.1 K01 that a station would otherwise refuse."""
+rules of 1.6 §3.13 / 2.0.1 K01 and K09 that a station would otherwise refuse."""
 from __future__ import annotations
 
 import re
@@ -35,7 +35,7 @@ def parse_periods(text: str) -> list[dict[str, Any]]:
     if not periods:
         raise forms.ValidationError("Give at least one period.")
     if periods[0]["start_period"] != 0:
-        # 1.6 §7.10 / 2.0.1 K01.FR.31: the first period starts at 0.
+        # 2.0.1 K01.FR.31 (and 1.6 alike): the first period starts at 0.
         raise forms.ValidationError("The first period starts at 0.")
     starts = [p["start_period"] for p in periods]
     if starts != sorted(set(starts)):
@@ -53,19 +53,21 @@ def profile_spec_clean(form: forms.Form, cleaned: dict[str, Any], *, version: st
     evse_id = cleaned.get("evse_id")
     if purpose == "TxProfile":
         if not cleaned.get("transaction_id"):
-            form.add_error("transaction_id", "A TxProfile limits one transaction: give its id (1.6 §3.13.4, 2.0.1 K01.FR.03).")
+            form.add_error("transaction_id", "A TxProfile limits one transaction: give its id (2.0.1 K01.FR.03).")
         if evse_id == 0:
-            form.add_error("evse_id", "A TxProfile applies to an EVSE (connector), not 0 (2.0.1 K01.FR.16).")
+            form.add_error("evse_id", "A TxProfile applies to the EVSE (connector) of its transaction, not 0.")
     elif cleaned.get("transaction_id"):
-        form.add_error("transaction_id", "Only a TxProfile names a transaction (2.0.1 K01.FR.02).")
+        form.add_error("transaction_id", "Only a TxProfile names a transaction.")
     if purpose == "ChargingStationMaxProfile" and evse_id not in (None, 0):
-        form.add_error("evse_id", "A station maximum profile applies to the whole station: 0 (2.0.1 K01.FR.38).")
+        form.add_error("evse_id", "A station maximum profile applies to the whole station: 0.")
+    if purpose == "ChargingStationMaxProfile" and kind == ProfileKind.RELATIVE and version == V201:
+        form.add_error("kind", "A ChargingStationMaxProfile is Absolute or Recurring, not Relative (2.0.1 K01.FR.38).")
     if kind == ProfileKind.RECURRING and not (cleaned.get("recurrency_kind") and cleaned.get("start_schedule")):
-        form.add_error("recurrency_kind", "A recurring profile needs a recurrency kind and a schedule start (K01.FR.40).")
+        form.add_error("recurrency_kind", "A recurring profile needs a recurrency kind and a schedule start.")
     if kind != ProfileKind.RECURRING and cleaned.get("recurrency_kind"):
         form.add_error("recurrency_kind", "Only recurring profiles have a recurrency kind.")
     if kind == ProfileKind.RELATIVE and cleaned.get("start_schedule"):
-        form.add_error("start_schedule", "A relative profile has no schedule start (K01.FR.41).")
+        form.add_error("start_schedule", "A relative profile has no schedule start: it starts with the transaction.")
     if version == V16 and cleaned.get("transaction_id"):
         try:
             int(cleaned["transaction_id"])
@@ -168,7 +170,7 @@ class ClearChargingProfileForm(ActionForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.version == V201 and not any(cleaned.get(n) not in (None, "") for n in ("profile_id", "evse_id", "purpose", "stack_level")):
-            # 2.0.1 K10.FR.02: an id or at least one criterion; clearing everything is a deliberate choice.
+            # An id or at least one criterion: clearing every profile at once is not a default.
             self.add_error("profile_id", "Give a profile id or at least one criterion (EVSE, purpose, stack level).")
         return cleaned
 
@@ -195,6 +197,13 @@ class GetChargingProfilesForm(ActionForm):
         except ValueError:
             raise forms.ValidationError("Profile ids are integers, comma separated.") from None
         return ids or None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not any(cleaned.get(n) not in (None, "", []) for n in ("purpose", "stack_level", "profile_ids", "limit_sources")):
+            # K09.FR.03: profile ids, or at least one of stack level, limit source, purpose.
+            self.add_error("purpose", "Give profile ids or at least one of purpose, stack level, limit sources (K09.FR.03).")
+        return cleaned
 
     def parameters(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}

@@ -79,7 +79,7 @@ class ChargingProfile(models.Model):
     name = models.CharField(max_length=100, blank=True, help_text="A template's name.")
     source = models.CharField(max_length=16, choices=ProfileSource.choices, default=ProfileSource.TEMPLATE)
     status = models.CharField(max_length=16, choices=ProfileStatus.choices, default=ProfileStatus.DRAFT)
-    # OCPP chargingProfileId: unique per station (1.6 §7.9, 2.0.1 K01.FR.??); the row's pk unless reported.
+    # OCPP chargingProfileId: unique per station; chosen by the operator or the next free one, or as reported.
     profile_id = models.IntegerField("charging profile id", null=True, blank=True)
     evse_id = models.PositiveIntegerField(
         "EVSE / connector", null=True, blank=True, help_text="0 = the whole station; 1.6: the connectorId."

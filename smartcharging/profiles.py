@@ -34,7 +34,7 @@ def _periods(spec: dict[str, Any], version: str) -> list[dict[str, Any]]:
 
 
 def profile_v16(spec: dict[str, Any]) -> dict[str, Any]:
-    """OCPP 1.6 §7.8 ChargingProfile (snake_case; the library writes camelCase)."""
+    """The OCPP 1.6 ChargingProfile type (snake_case; the library writes camelCase)."""
     transaction_id = spec.get("transaction_id")
     if transaction_id not in (None, ""):
         try:

@@ -34,7 +34,7 @@ from stations.models import Station
 logger = logging.getLogger(__name__)
 
 #: The balancer's TxProfile on an EVSE: one id per EVSE, so each new share replaces the last one
-#: (1.6 §3.13.2 / 2.0.1 K01.FR.05: same id replaces). Far above what operators pick by hand.
+#: (a profile with the same id replaces the earlier one, 1.6 and 2.0.1 K01). Far above what operators pick by hand.
 BALANCER_PROFILE_ID_BASE = 900_000
 BALANCER_STACK_LEVEL = 1
 #: A new share is sent only when it moves by more than this (W): meter noise must not become traffic.
@@ -96,7 +96,7 @@ def profile_command_finished(*, command: Command) -> ChargingProfile | None:
         "command": command,
     }
     if command.status == CommandStatus.ACCEPTED:
-        # The station replaced any earlier profile with this id (1.6 §3.13.2, 2.0.1 K01.FR.05).
+        # The station replaced any earlier profile with this id (1.6 and 2.0.1 K01 alike).
         ChargingProfile.objects.filter(
             station=station, profile_id=spec["id"], status=ProfileStatus.INSTALLED
         ).exclude(command=command).update(status=ProfileStatus.CLEARED)
@@ -127,7 +127,7 @@ def profile_clear_finished(*, command: Command) -> int:
 
 
 def composite_schedule_store(*, command: Command) -> CompositeSchedule:
-    """Keep a GetCompositeSchedule answer (1.6 §6.28 / 2.0.1 K08) for the station page's chart."""
+    """Keep a GetCompositeSchedule answer (1.6 §5.7 / 2.0.1 K08) for the station page's chart."""
     answer = command.answer or {}
     if "schedule" in answer:  # 2.0.1 CompositeScheduleType
         schedule = answer["schedule"] or {}

@@ -101,6 +101,78 @@ async def test_TC_K_10_set_charging_profile_tx_default_all_evses(api, new_statio
         assert done["status"] == "accepted"
 
 
+async def test_TC_K_03_set_charging_profile_charging_station_max_profile(api, new_station):
+    new = new_station("K03")
+    async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
+        done = await outcome(api, (await act(
+            api, new.identity, "set_charging_profile", evse_id=0, profile_id=30, purpose="ChargingStationMaxProfile",
+            kind="Absolute", stack_level=0, start_schedule="2026-01-01T00:00:00Z", charging_rate_unit="W", periods="0:22000",
+        ))["id"])
+        request = await station.wait_for_request("SetChargingProfile")
+        assert request["evse_id"] == 0
+        profile = request["charging_profile"]
+        # K01.FR.38: not Relative.
+        assert (profile["id"], profile["charging_profile_purpose"], profile["charging_profile_kind"]) == (30, "ChargingStationMaxProfile", "Absolute")
+        (schedule,) = profile["charging_schedule"]
+        assert schedule["charging_schedule_period"] == [{"start_period": 0, "limit": 22000.0}]
+        assert done["status"] == "accepted"
+
+
+async def test_TC_K_04_replace_charging_profile_with_the_same_id(api, new_station):
+    new = new_station("K04")
+    async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
+        for limit in (8, 6):
+            done = await outcome(api, (await act(
+                api, new.identity, "set_charging_profile", evse_id=1, profile_id=40, purpose="TxDefaultProfile",
+                kind="Absolute", stack_level=1, start_schedule="2026-01-01T00:00:00Z", periods=f"0:{limit}",
+            ))["id"])
+            assert done["status"] == "accepted"
+        first, second = [p for a, p in station.received if a == "SetChargingProfile"]
+        for request, limit in ((first, 8.0), (second, 6.0)):
+            profile = request["charging_profile"]
+            assert (profile["id"], profile["stack_level"], profile["charging_profile_purpose"]) == (40, 1, "TxDefaultProfile")
+            assert profile["charging_schedule"][0]["charging_schedule_period"] == [{"start_period": 0, "limit": limit}]
+        assert [p.periods[0]["limit"] for p in station.held_profiles()] == [6.0]
+    rows = await profiles(api, new.identity)
+    assert sorted((r["status"], r["periods"][0]["limit"]) for r in rows) == [("cleared", 8.0), ("installed", 6.0)]
+
+
+async def test_TC_K_19_set_charging_profile_recurring(api, new_station):
+    new = new_station("K19")
+    async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
+        done = await outcome(api, (await act(
+            api, new.identity, "set_charging_profile", evse_id=1, purpose="TxDefaultProfile", kind="Recurring",
+            recurrency_kind="Daily", start_schedule="2026-01-01T22:00:00Z", stack_level=3, periods="0:16, 28800:32",
+        ))["id"])
+        profile = (await station.wait_for_request("SetChargingProfile"))["charging_profile"]
+        assert (profile["charging_profile_kind"], profile["recurrency_kind"], profile["stack_level"]) == ("Recurring", "Daily", 3)
+        (schedule,) = profile["charging_schedule"]
+        assert schedule["start_schedule"] == "2026-01-01T22:00:00+00:00"
+        assert schedule["charging_schedule_period"] == [{"start_period": 0, "limit": 16.0}, {"start_period": 28800, "limit": 32.0}]
+        assert done["status"] == "accepted"
+
+
+async def test_TC_K_70_set_multiple_charging_profiles(api, new_station):
+    new = new_station("K70")
+    async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url, power_kw=11) as station:
+        await charging(station)
+        first = await outcome(api, (await act(
+            api, new.identity, "set_charging_profile", evse_id=1, purpose="TxDefaultProfile", kind="Absolute",
+            start_schedule="2026-01-01T00:00:00Z", periods="0:10",
+        ))["id"])
+        second = await outcome(api, (await act(
+            api, new.identity, "set_charging_profile", evse_id=0, purpose="ChargingStationMaxProfile", kind="Absolute",
+            start_schedule="2026-01-01T00:00:00Z", periods="0:8",
+        ))["id"])
+        a, b = [p["charging_profile"] for act_, p in station.received if act_ == "SetChargingProfile"]
+        assert (a["charging_profile_purpose"], b["charging_profile_purpose"]) == ("TxDefaultProfile", "ChargingStationMaxProfile")
+        assert a["id"] != b["id"] and "start_schedule" in a["charging_schedule"][0]
+        assert (first["status"], second["status"]) == ("accepted", "accepted")
+        # The lower of the two applies: 8 A on three phases.
+        assert station.drawn_power_w(station.connectors[1]) == pytest.approx(8 * 3 * 230)
+        await stop(station)
+
+
 async def test_TC_K_02_tx_profile_without_transaction_is_refused_by_the_station(api, new_station):
     new = new_station("K02")
     async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
@@ -190,13 +262,14 @@ async def test_TC_K_43_get_composite_schedule_specific_evse(api, admin, new_stat
     assert "20.0 A" in page and "10.0 min" in page
 
 
-async def test_K09_get_charging_profiles_stores_the_report(api, new_station):
+async def test_TC_K_29_get_charging_profiles_evse_0_and_K09_report_stored(api, new_station):
     new = new_station("K09")
     async with simulated_station("2.0.1", identity=new.identity, password=new.password, url=new.url) as station:
-        await outcome(api, (await act(api, new.identity, "set_charging_profile", evse_id=1, profile_id=7, purpose="TxDefaultProfile", periods="0:13"))["id"])
-        done = await outcome(api, (await act(api, new.identity, "get_charging_profiles", purpose="TxDefaultProfile"))["id"])
+        await outcome(api, (await act(api, new.identity, "set_charging_profile", evse_id=0, profile_id=7, purpose="TxDefaultProfile", periods="0:13"))["id"])
+        done = await outcome(api, (await act(api, new.identity, "get_charging_profiles", evse_id=0, purpose="TxDefaultProfile"))["id"])
         request = await station.wait_for_request("GetChargingProfiles")
-        assert request == {"request_id": done["id"], "charging_profile": {"charging_profile_purpose": "TxDefaultProfile"}, "evse_id": None}
+        # K09.FR.03: a criterion is always given.
+        assert request == {"request_id": done["id"], "charging_profile": {"charging_profile_purpose": "TxDefaultProfile"}, "evse_id": 0}
         assert (done["status"], done["result"]) == ("accepted", "Accepted")
 
         def reported() -> list[dict] | None:
@@ -204,7 +277,7 @@ async def test_K09_get_charging_profiles_stores_the_report(api, new_station):
             return rows or None
 
         (row,) = await asyncio.to_thread(wait_for, reported, timeout=10, what="the reported profile")
-        assert (row["profile_id"], row["evse_id"], row["purpose"], row["request_id"], row["reported_source"]) == (7, 1, "TxDefaultProfile", done["id"], "CSO")
+        assert (row["profile_id"], row["evse_id"], row["purpose"], row["request_id"], row["reported_source"]) == (7, 0, "TxDefaultProfile", done["id"], "CSO")
         assert row["periods"][0]["limit"] == 13.0
 
 

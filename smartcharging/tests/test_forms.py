@@ -63,3 +63,19 @@ def test_ocpp_rules_are_field_errors(station_a, data, field):
     f = form(station_a, **data)
     assert not f.is_valid()
     assert field in f.errors
+
+
+def test_a_station_maximum_is_not_relative_in_2_0_1(station_a):
+    station_a.ocpp_version = "2.0.1"
+    f = form(station_a, evse_id=0, purpose="ChargingStationMaxProfile", kind="Relative", periods="0:32")
+    assert not f.is_valid() and "K01.FR.38" in str(f.errors["kind"])
+
+
+def test_get_charging_profiles_needs_a_criterion(station_a):
+    from smartcharging.forms import GetChargingProfilesForm
+
+    station_a.ocpp_version = "2.0.1"
+    empty = GetChargingProfilesForm(data={"evse_id": 0}, station=station_a)
+    assert not empty.is_valid() and "K09.FR.03" in str(empty.errors)
+    by_ids = GetChargingProfilesForm(data={"profile_ids": "3, 4"}, station=station_a)
+    assert by_ids.is_valid() and by_ids.parameters() == {"profile_ids": [3, 4]}
