@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from console.views import actions, alerts, dashboard, diagnostics, locations, networks, sessions, stations
-from console.views import api_tokens, firmware_images, id_tokens, members, station_edit
+from console.views import api_tokens, firmware_images, id_token_files, id_tokens, members, station_edit
 
 app_name = "console"
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path(f"stations/{IDENTITY}/delete/", station_edit.station_delete, name="station-delete"),
     path("id-tokens/", id_tokens.id_token_list, name="id-token-list"),
     path("id-tokens/add/", id_tokens.id_token_add, name="id-token-add"),
+    path("id-tokens/export.csv", id_token_files.id_token_export, name="id-token-export"),
+    path("id-tokens/import/", id_token_files.id_token_import, name="id-token-import"),
     path("id-tokens/<int:pk>/", id_tokens.id_token_edit, name="id-token-edit"),
     path("id-tokens/<int:pk>/delete/", id_tokens.id_token_delete, name="id-token-delete"),
     path("id-tokens/groups/add/", id_tokens.id_token_group_add, name="id-token-group-add"),

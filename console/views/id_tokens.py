@@ -48,7 +48,7 @@ class IdTokenForm(_NetworkScopedForm):
 
     def __init__(self, *args, user, current_network: Network | None, **kwargs):
         super().__init__(*args, user=user, current_network=current_network, **kwargs)
-        self.fields["expires_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        self.fields["expires_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         self.fields["expires_at"].help_text += " UTC."
         groups = IdTokenGroup.objects.for_user(user, write=True).in_network(current_network).select_related("network")
         self.fields["group"].queryset = groups
@@ -134,16 +134,9 @@ def _send_local_list(request: HttpRequest) -> None:
             messages.warning(request, f"{outcome.station.identity}: {outcome.error}")
 
 
-@console_view
-def id_token_list(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        _send_local_list(request)
-        return HttpResponseRedirect(reverse("console:id-token-list") + "#local-lists")
+def filtered_tokens(request: HttpRequest):
+    """The tokens the list shows: scoped, narrowed by the selector, then the on-screen filters (q, status, group)."""
     tokens = IdToken.objects.for_user(request.user).in_network(request.current_network).select_related("network", "group")
-    groups = (
-        IdTokenGroup.objects.for_user(request.user).in_network(request.current_network)
-        .select_related("network").annotate(token_count=Count("id_tokens"))
-    )
     q, status, group = request.GET.get("q", "").strip(), request.GET.get("status", ""), request.GET.get("group", "")
     if q:
         tokens = tokens.filter(Q(token__icontains=q) | Q(label__icontains=q) | Q(group__token__icontains=q))
@@ -153,7 +146,20 @@ def id_token_list(request: HttpRequest) -> HttpResponse:
         tokens = tokens.filter(status=status)
     if group.isdigit():
         tokens = tokens.filter(group_id=int(group))
-    page = Paginator(tokens.order_by("network__name", "token"), 50).get_page(request.GET.get("page"))
+    return tokens.order_by("network__name", "token")
+
+
+@console_view
+def id_token_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        _send_local_list(request)
+        return HttpResponseRedirect(reverse("console:id-token-list") + "#local-lists")
+    groups = (
+        IdTokenGroup.objects.for_user(request.user).in_network(request.current_network)
+        .select_related("network").annotate(token_count=Count("id_tokens"))
+    )
+    q, status, group = request.GET.get("q", "").strip(), request.GET.get("status", ""), request.GET.get("group", "")
+    page = Paginator(filtered_tokens(request), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
