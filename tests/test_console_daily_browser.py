@@ -99,6 +99,15 @@ async def test_id_tokens_groups_and_the_local_list_per_persona(daily):
         await page.click("#token-form input[type=submit]")
         await expect(row).to_contain_text("Blocked")
 
+        # A card batch from a CSV file, through the same rules.
+        batch = unique_identity("CSV")
+        await page.click("#import-id-tokens")
+        await page.set_input_files("#id_file", files=[{"name": "cards.csv", "mimeType": "text/csv",
+                                                       "buffer": f"token,group,label\n{batch}-1,{group},Batch\n{batch}-2,,Batch\n".encode()}])
+        await page.click("#import-form input[type=submit]")
+        await expect(page.locator(".messagelist")).to_contain_text("Imported into Console A: 2 added, 0 updated.")
+        await expect(page.locator(f'#id-tokens tr[data-token="{batch}-1"]')).to_contain_text(group)
+
         network_row = page.locator('#local-lists tr[data-network="Console A"]')
         await expect(network_row).to_contain_text("the allow-list changed")
         await network_row.get_by_role("button", name="Send local list to all stations").click()
