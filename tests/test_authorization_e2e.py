@@ -21,6 +21,7 @@ from ocpp.v201 import call as call201, call_result as result201
 from simulator.v16 import Station16
 from simulator.v201 import Station201
 from tests.servers import wait_for
+from tests.wire_station import WireMixin
 
 pytestmark = pytest.mark.e2e
 
@@ -28,29 +29,14 @@ pytestmark = pytest.mark.e2e
 # --- Stations that keep the wire frames and answer the local list requests as told ---------------
 
 
-class WireMixin:
-    """Keeps every frame the CSMS sent (CALLs and CALLRESULTs) as JSON, camelCase, as on the wire."""
+class ListAnswers:
+    """Answers the local list requests as told."""
 
     list_answer = "Accepted"
     version_answer = 0
 
-    def keep_wire(self) -> None:
-        self.wire: list[list[Any]] = []
 
-    async def route_message(self, raw: str) -> None:
-        self.wire.append(json.loads(raw))
-        await super().route_message(raw)
-
-    def calls(self, action: str) -> list[dict[str, Any]]:
-        """The payloads of the CALLs of ``action`` the CSMS sent, in order."""
-        return [frame[3] for frame in self.wire if frame[0] == 2 and frame[2] == action]
-
-    def last_result(self) -> dict[str, Any]:
-        """The payload of the latest CALLRESULT the CSMS sent (the answer to this station's last request)."""
-        return next(frame[2] for frame in reversed(self.wire) if frame[0] == 3)
-
-
-class ListStation16(WireMixin, Station16):
+class ListStation16(ListAnswers, WireMixin, Station16):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.keep_wire()
@@ -66,7 +52,7 @@ class ListStation16(WireMixin, Station16):
         return result16.GetLocalListVersion(list_version=self.version_answer)
 
 
-class ListStation201(WireMixin, Station201):
+class ListStation201(ListAnswers, WireMixin, Station201):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.keep_wire()

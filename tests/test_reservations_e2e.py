@@ -11,42 +11,16 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from simulator.v16 import Station16
-from simulator.v201 import Station201
 from tests.scripted_station import act, final
 from tests.servers import wait_for
+from tests.wire_station import WireStation16, WireStation201
 
 pytestmark = pytest.mark.e2e
-
-
-class Wire:
-    def keep_wire(self) -> None:
-        self.wire: list[list[Any]] = []
-
-    async def route_message(self, raw: str) -> None:
-        self.wire.append(json.loads(raw))
-        await super().route_message(raw)
-
-    def calls(self, action: str) -> list[dict[str, Any]]:
-        return [frame[3] for frame in self.wire if frame[0] == 2 and frame[2] == action]
-
-
-class WireStation201(Wire, Station201):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.keep_wire()
-
-
-class WireStation16(Wire, Station16):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.keep_wire()
 
 
 @contextlib.asynccontextmanager

@@ -11,51 +11,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from simulator.v16 import Station16
-from simulator.v201 import Station201
 from tests.servers import unique_identity, until
+from tests.wire_station import WireStation16, WireStation201
 
 pytestmark = pytest.mark.e2e
 
 PRICES = {"currency": "EUR", "start_fee": "1.00", "price_per_kwh": "0.30", "price_per_charging_hour": "0.50",
           "price_per_idle_hour": "2.00", "vat_percent": "20"}
-
-
-class Wire:
-    """Keeps every frame the CSMS sent, camelCase, as on the wire."""
-
-    def keep_wire(self) -> None:
-        self.wire: list[list[Any]] = []
-
-    async def route_message(self, raw: str) -> None:
-        self.wire.append(json.loads(raw))
-        await super().route_message(raw)
-
-    def calls(self, action: str) -> list[dict[str, Any]]:
-        return [frame[3] for frame in self.wire if frame[0] == 2 and frame[2] == action]
-
-    def last_result(self) -> dict[str, Any]:
-        return next(frame[2] for frame in reversed(self.wire) if frame[0] == 3)
-
-
-class WireStation201(Wire, Station201):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.keep_wire()
-
-
-class WireStation16(Wire, Station16):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.keep_wire()
 
 
 @pytest.fixture(scope="module")
