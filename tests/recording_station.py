@@ -13,7 +13,7 @@ from ocpp.routing import on
 from ocpp.v201 import call_result as result201
 
 from simulator import Station201
-from tests.scripted_station import final
+from tests.scripted_station import act, final
 from tests.servers import Api, until
 
 
@@ -69,11 +69,6 @@ async def recording_station(new_station, *, prefix: str = "NO", network: str | N
         await sim.disconnect()
     # Every request the platform sent passed the OCA schema (the library validates each CALL).
     assert sim.errors_sent == [], f"the station answered the platform with CALLERRORs: {sim.errors_sent}"
-
-
-async def act(api: Api, identity: str, action: str, expect=(201, 202), **params) -> dict:
-    response = await asyncio.to_thread(api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect)
-    return response.json()
 
 
 async def operator_action(api: Api, identity: str, action: str, **params) -> dict:

@@ -64,15 +64,15 @@ class ScriptedStation:
         await self.websocket.close()
 
 
-async def act(api, identity: str, action: str, **params) -> dict:
+async def act(api, identity: str, action: str, expect=(201, 202), **params) -> dict:
     """An operator's action through the API (what the console and the admin call too)."""
     response = await asyncio.to_thread(
-        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=(201, 202)
+        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect
     )
     return response.json()
 
 
-async def final(api, command_id: int, *, timeout: float = 15) -> dict:
+async def final(api, command_id: int, *, timeout: float = 30) -> dict:
     """The command once final, read as an API client does."""
     def done() -> dict | None:
         command = api.get(f"/api/commands/{command_id}/", expect=200).json()

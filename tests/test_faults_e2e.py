@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RedisPlatform
+from tests.scripted_station import final
 from tests.servers import (
     PYTHON,
     Api,
@@ -139,14 +140,6 @@ def post_action(api: Api, identity: str, action: str, **params) -> Response:
 
 def command(api: Api, command_id: int) -> dict:
     return api.get(f"/api/commands/{command_id}/", expect=200).json()
-
-
-async def final(api: Api, command_id: int, *, timeout: float = 30) -> dict:
-    def check() -> dict | None:
-        found = command(api, command_id)
-        return found if found["final"] else None
-
-    return await asyncio.to_thread(wait_for, check, timeout=timeout, what=f"command {command_id} to be final")
 
 
 # --- Redis restart -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ocpp.v201 import call_result as result201
 
 from certificates import pki
 from simulator import SUBPROTOCOLS, open_websocket
+from tests.scripted_station import final
 from tests.servers import AdminBrowser, Api, Platform, simulated_station, station_password, unique_identity, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -228,14 +229,6 @@ async def station(platform: Platform, version: str, *, prefix: str = "FCL"):
 
 def act(api: Api, identity: str, action: str, *, expect: int | tuple[int, ...] = (201, 202), **parameters) -> dict:
     return api.post(f"/api/charging_stations/{identity}/actions/{action}/", json_body=parameters, expect=expect).json()
-
-
-async def final(api: Api, command_id: int) -> dict:
-    def done() -> dict | None:
-        command = api.get(f"/api/commands/{command_id}/", expect=200).json()
-        return command if command["final"] else None
-
-    return await asyncio.to_thread(wait_for, done, timeout=15, what=f"command {command_id} to be final")
 
 
 async def until_api(api: Api, path: str, predicate: Callable[[Any], Any], *, what: str) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import RedisPlatform
+from tests.scripted_station import act
 from tests.servers import Api, Daphne, RawStation, simulated_station, station_password, unique_identity, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -66,13 +67,6 @@ def cluster(tmp_path_factory, redis_server) -> Iterator[Cluster]:
         yield Cluster(platform, tokens)
     finally:
         platform.stop()
-
-
-async def act(api: Api, identity: str, action: str, expect=(201, 202), **params) -> dict:
-    response = await asyncio.to_thread(
-        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=expect
-    )
-    return response.json()
 
 
 async def outcome(api: Api, command_id: int, *, timeout: float = 15, held: bool = True) -> dict:

@@ -10,16 +10,10 @@ import asyncio
 
 import pytest
 
+from tests.scripted_station import act
 from tests.servers import simulated_station, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-async def act(api, identity: str, action: str, **params) -> dict:
-    response = await asyncio.to_thread(
-        api.post, f"/api/charging_stations/{identity}/actions/{action}/", json_body=params, expect=(201, 202)
-    )
-    return response.json()
 
 
 async def outcome(api, command_id: int) -> dict:
