@@ -73,6 +73,7 @@ urlpatterns = [
     path("api/", include("alerts.urls_api")),
     path("api/", include(router.urls)),
     path("pki/", include("certificates.urls")),
+    path("smartcharging/", include("smartcharging.urls")),
 ]
 # OCPP 2.0.1 N and O: monitors, customer information, station events, display messages (read-only).
 urlpatterns += [path("api/", include("monitoring.urls_api")), path("api/", include("displays.urls_api"))]

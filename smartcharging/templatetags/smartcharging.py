@@ -15,9 +15,14 @@ WIDTH, HEIGHT, PAD = 600, 160, 32
 
 @register.inclusion_tag("smartcharging/site_limit.html")
 def site_limit_panel(location) -> dict[str, Any]:
+    return site_limit_context(location)
+
+
+def site_limit_context(location) -> dict[str, Any]:
     picture = location_site_picture(location_id=location.pk)
     limit_w = picture.limit.limit_w if picture.limit and picture.limit.enabled else None
     return {
+        "location": location,
         "picture": picture,
         "limit_kw": None if limit_w is None else limit_w / 1000,
         "live_kw": picture.live_power_w / 1000,
