@@ -205,8 +205,8 @@ def _assert_balancer_profile(station, profile: dict, fair_w: float) -> None:
 
 
 class _stations:
-    def __init__(self, versions, created):
-        self.versions, self.created = versions, created
+    def __init__(self, versions, created, refusing: int | None = 4):
+        self.versions, self.created, self.refusing = versions, created, refusing
         self.contexts = []
 
     async def __aenter__(self):
@@ -218,7 +218,7 @@ class _stations:
                 version, identity=new.identity, password=new.password, url=new.url,
                 power_kw=STATION_KW, meter_interval=METER_INTERVAL,
             )
-            station.accept_profiles = index != 4  # station 5 answers Rejected to every profile
+            station.accept_profiles = index != self.refusing  # this one answers Rejected to every profile
             await station.connect()
             self.stations.append(station)
             await station.boot()
@@ -231,3 +231,33 @@ class _stations:
         for station in self.stations:
             # Every request the platform sent passed the OCA schema and was one a station takes.
             assert not station.errors_sent, f"{station.identity} answered with CALLERRORs: {station.errors_sent}"
+
+
+async def test_the_balancer_sends_through_the_celery_worker_with_redis(redis_platform, new_station):
+    """The deployment CI shows: channels-redis and a Celery worker carry the balancer's profiles."""
+    redis_platform.ensure_worker()
+    api = redis_platform.api
+    network = api.ensure_network("E2E")["name"]
+    location = api.create_location(network=network, name=unique_identity("Yard"))
+    await asyncio.to_thread(api.post, "/api/site_limits/", json_body={"location": location["id"], "max_power_kw": 10}, expect=201)
+    created = [new_station("SCR", target=redis_platform, location=location["id"]) for _ in range(2)]
+    timeline = PowerTimeline()
+    async with _stations(["1.6", "2.0.1"], created, refusing=None) as stations:
+        for station in stations:
+            timeline.watch(station)
+            await station.wait_for_request("SetChargingProfile", timeout=20)  # the default profile
+        for station in stations:
+            station.spawn(station.charge(kwh=None))
+            await asyncio.sleep(0.3)
+
+        def shared() -> bool:
+            return all(timeline.latest(s.identity) == pytest.approx(5000, rel=0.01) for s in stations)
+
+        for _ in range(100):
+            if shared():
+                break
+            await asyncio.sleep(0.2)
+        assert shared(), [timeline.latest(s.identity) for s in stations]
+        for station in stations:
+            station.connectors[1].stop_requested.set()
+        await asyncio.sleep(1)
