@@ -1,0 +1,28 @@
+"""The `ocpp` library keeps one @on and one @after handler per action: a second one anywhere in a
+ChargePoint's classes silently replaces the first (e.g. the site balancer's triggers). Apps that need
+to follow up on a CALL another app already follows use GatewayChargePoint.after_answer instead."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from ocpp_gateway.v16 import ChargePoint16
+from ocpp_gateway.v201 import ChargePoint201
+
+
+@pytest.mark.parametrize("charge_point", [ChargePoint16, ChargePoint201], ids=["1.6", "2.0.1"])
+@pytest.mark.parametrize("marker", ["_on_action", "_after_action"])
+def test_each_action_has_one_handler_of_each_kind(charge_point, marker):
+    owners: dict[str, set[str]] = defaultdict(set)
+    for cls in charge_point.__mro__:
+        for name, func in vars(cls).items():
+            action = getattr(func, marker, None)
+            if action is None:
+                continue
+            # A subclass overriding its base's method by name is one handler, not two.
+            owners[action].add(name)
+            resolved = getattr(charge_point, name)
+            assert getattr(resolved, marker, None) == action, (action, name)
+    clashes = {action: names for action, names in owners.items() if len(names) > 1}
+    assert not clashes, f"actions with more than one {marker} handler (only one would run): {clashes}"
