@@ -130,8 +130,27 @@ def gateway_inlines(station: Station | None) -> list[type[admin.options.InlineMo
     return [*sections, StationEventInline]
 
 
+class AccountWideRecordAdmin(admin.ModelAdmin):
+    """Gateway records that belong to no network: account admins read them and delete them once dealt with."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_account_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_account_admin(request.user)
+
+
 @admin.register(QuarantinedRow)
-class QuarantinedRowAdmin(admin.ModelAdmin):
+class QuarantinedRowAdmin(AccountWideRecordAdmin):
     """Rows the gateway could not write (ocpp_gateway.batching): account-wide, for account admins,
     since a row of a deleted station belongs to no network any more. Read, and deleted once dealt with."""
 
@@ -142,24 +161,9 @@ class QuarantinedRowAdmin(admin.ModelAdmin):
     fields = ["time", "kind", "station_identity", "station_id", "error", "data"]
     readonly_fields = fields
 
-    def has_module_permission(self, request) -> bool:
-        return is_account_admin(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_account_admin(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_account_admin(request.user)
-
 
 @admin.register(RefusedIdentity)
-class RefusedIdentityAdmin(admin.ModelAdmin):
+class RefusedIdentityAdmin(AccountWideRecordAdmin):
     """Unknown identities that tried to connect (ocpp_gateway.refusals), for account admins; operators
     have the console's Unknown stations page. Read, and deleted once dealt with."""
 
@@ -167,21 +171,6 @@ class RefusedIdentityAdmin(admin.ModelAdmin):
     search_fields = ["identity", "address"]
     fields = list_display
     readonly_fields = fields
-
-    def has_module_permission(self, request) -> bool:
-        return is_account_admin(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_account_admin(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_account_admin(request.user)
 
 
 register_station_admin_extension(inlines=gateway_inlines, links={"message_log": message_log_link})
