@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from firmware.downloads import firmware_file_response
 from firmware.forms import FirmwareForm, FirmwareUpdateForm
 from firmware.models import Firmware, FirmwareUpdate, FirmwareUpdateEvent
-from firmware.services import firmware_create, firmware_delete, firmware_update_request
+from firmware.services import firmware_delete, firmware_update_request
 from networks.admin_mixins import NetworkScopedAdmin, ScopedRecordAdmin
 from networks.querysets import is_account_admin
 from stations.models import Station
@@ -94,19 +94,7 @@ class FirmwareAdmin(NetworkScopedAdmin):
         if change:
             return super().save_form(request, form, change)
         # An upload goes through the service: it streams the SHA-256 and size and stores the file.
-        data = form.cleaned_data
-        return firmware_create(
-            file=data["file"],
-            network=data.get("network"),
-            shared=bool(data.get("shared")),
-            version=data["version"],
-            vendor=data.get("vendor", ""),
-            model=data.get("model", ""),
-            notes=data.get("notes", ""),
-            signature=data.get("signature", ""),
-            signing_certificate=data.get("signing_certificate", ""),
-            uploaded_by=request.user,
-        )
+        return form.upload()
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from firmware.models import Firmware
-from firmware.services import firmware_validate_size
+from firmware.services import firmware_create, firmware_validate_size
 from networks.models import Network
 from networks.querysets import is_account_admin
 
@@ -51,6 +51,22 @@ class FirmwareForm(forms.ModelForm):
         elif "network" in self.fields and not cleaned.get("network") and "network" not in self.errors:
             self.add_error("network", "Pick the network, or share the image with every network.")
         return cleaned
+
+    def upload(self) -> Firmware:
+        """Store a valid new image through the service, which streams its SHA-256 and size."""
+        data = self.cleaned_data
+        return firmware_create(
+            file=data["file"],
+            network=data.get("network"),
+            shared=bool(data.get("shared")),
+            version=data["version"],
+            vendor=data.get("vendor", ""),
+            model=data.get("model", ""),
+            notes=data.get("notes", ""),
+            signature=data.get("signature", ""),
+            signing_certificate=data.get("signing_certificate", ""),
+            uploaded_by=self.user,
+        )
 
 
 class FirmwareUpdateForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Firmware images: the list, and the upload (the firmware app's FirmwareForm and firmware_create).
+"""Firmware images: the list, and the upload (the firmware app's FirmwareForm and its upload()).
 
 Reached from a station's Firmware tab, the upload form is pre-filled with the station's network,
 vendor and model, and goes back to that tab.
@@ -17,7 +17,7 @@ from console.views.base import console_view, render_page, require_write
 from console.views.stations import get_station
 from firmware.forms import FirmwareForm
 from firmware.models import Firmware
-from firmware.services import firmware_create, firmware_delete
+from firmware.services import firmware_delete
 from networks.admin_mixins import can_write_somewhere
 
 SECTION = "firmware"
@@ -60,20 +60,8 @@ def firmware_upload(request: HttpRequest) -> HttpResponse:
         initial = {"network": request.current_network.pk}
     form = FirmwareForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            image = firmware_create(
-                file=data["file"],
-                network=data.get("network"),
-                shared=bool(data.get("shared")),
-                version=data["version"],
-                vendor=data.get("vendor", ""),
-                model=data.get("model", ""),
-                notes=data.get("notes", ""),
-                signature=data.get("signature", ""),
-                signing_certificate=data.get("signing_certificate", ""),
-                uploaded_by=request.user,
-            )
+            image = form.upload()
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
