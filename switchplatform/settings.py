@@ -493,6 +493,9 @@ LOGGING = {
         # The ocpp library logs every frame at INFO; the message log in the database is the record.
         "ocpp": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # A 4xx (a viewer's 403, a 404) is the answer working as meant, not a fault: Django would log each
+        # one with a traceback. 5xx stay at ERROR with theirs.
+        "django.request": {"level": "ERROR"},
         "django.channels.server": {"level": "WARNING"},
     },
 }
