@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from console.views import actions, alerts, dashboard, diagnostics, locations, networks, sessions, stations
+from console.views import actions, alerts, dashboard, diagnostics, locations, networks, reservations, sessions, stations
 from console.views import api_tokens, firmware_images, id_token_files, id_tokens, members, station_edit
 
 app_name = "console"
@@ -12,6 +12,7 @@ IDENTITY = "<str:identity>"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("alerts/", alerts.alert_list, name="alert-list"),
+    path("reservations/", reservations.reservation_list, name="reservation-list"),
     path("alerts/rules/<int:pk>/test/", alerts.alert_rule_test_view, name="alert-rule-test"),
     path("stations/", stations.station_list, name="station-list"),
     path("stations/add/", stations.station_add, name="station-add"),

@@ -23,6 +23,7 @@ SECTIONS = [
     ("stations", "Stations", "console:station-list"),
     ("locations", "Locations", "console:location-list"),
     ("sessions", "Sessions", "console:session-list"),
+    ("reservations", "Reservations", "console:reservation-list"),
     ("id-tokens", "Id tokens", "console:id-token-list"),
     ("firmware", "Firmware", "console:firmware-list"),
     ("alerts", "Alerts", "console:alert-list"),
