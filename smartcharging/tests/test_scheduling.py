@@ -11,6 +11,13 @@ from smartcharging import services
 from smartcharging.scheduling import RebalanceScheduler
 from smartcharging.services import RebalanceResult
 
+# The recompute runs through channels' database_sync_to_async, as in production, and that wraps every
+# call in close_old_connections(): it checks the database connection of asgiref's shared thread. The
+# connection is persistent (CONN_MAX_AGE=None for SQLite), so once any earlier test has run a query on
+# that thread, the check is database access, which pytest-django refuses to a test without `db`; the
+# scheduler then logged "site balancer failed" and these tests saw no recompute after other modules.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def runs(monkeypatch, settings):
