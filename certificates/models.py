@@ -126,12 +126,15 @@ class PasswordRotation(models.Model):
 
 
 class ConnectionSecurity(models.Model):
-    """The security profile of a station's latest accepted connection (for upgrades and the station page)."""
+    """The security profile of a station's latest accepted connection (for upgrades and the station page).
+
+    Written when the profile or the certificate name changes, not at every reconnect (issue 17).
+    """
 
     station = models.OneToOneField(Station, on_delete=models.CASCADE, related_name="connection_security")
     profile = models.PositiveSmallIntegerField(choices=SecurityProfile.choices)
     client_certificate_cn = models.CharField(max_length=64, blank=True)
-    connected_at = models.DateTimeField()
+    connected_at = models.DateTimeField("on this profile since")
 
     objects = StationScopedQuerySet.as_manager()
 

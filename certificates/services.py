@@ -13,6 +13,7 @@ from certificates.admission import (
     Admission,
     station_admission,
     station_connection_secured,
+    with_admission_state,
     station_security_profile_raise,
 )
 from certificates.authority import (
@@ -75,6 +76,7 @@ __all__ = [
     "security_command_send",
     "station_admission",
     "station_connection_secured",
+    "with_admission_state",
     "station_password_check",
     "station_pending_password_check",
     "station_security_profile_raise",

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from certificates.proxy import TlsInfo
-from certificates.services import station_admission, station_connection_secured
+from certificates.services import station_admission, station_connection_secured, with_admission_state
 from ocpp_gateway.refusals import refused_identity_record
 from stations.models import Station
 from stations.services import station_connection_refused
@@ -107,13 +107,23 @@ def _credential_digest(station: Station, password: str) -> str:
     return salted_hmac(_DIGEST_SALT, f"{station.password_hash}\0{password}", algorithm="sha256").hexdigest()
 
 
+def _known_digest(station: Station) -> str | None:
+    """The digest remembered for the station (read with the station by station_authenticate)."""
+    from ocpp_gateway.models import VerifiedCredential
+
+    try:
+        return station.verified_credential.digest
+    except VerifiedCredential.DoesNotExist:
+        return None
+
+
 def _password_ok(station: Station, password: str) -> bool:
     from ocpp_gateway.models import VerifiedCredential
 
     if not station.password_hash:
         return False
     digest = _credential_digest(station, password)
-    known = VerifiedCredential.objects.filter(station_id=station.pk).values_list("digest", flat=True).first()
+    known = _known_digest(station)
     if known is not None and constant_time_compare(known, digest):
         return True
     if not station.check_password(password):
@@ -175,11 +185,9 @@ class LoginAdmission:
 
 def _password_known(station: Station, password: str) -> bool:
     """Only the cheap half of _password_ok: a password verified before (no hashing while throttled)."""
-    from ocpp_gateway.models import VerifiedCredential
-
     if not station.password_hash:
         return False
-    known = VerifiedCredential.objects.filter(station_id=station.pk).values_list("digest", flat=True).first()
+    known = _known_digest(station)
     return known is not None and constant_time_compare(known, _credential_digest(station, password))
 
 
@@ -244,7 +252,12 @@ def station_authenticate(
     tls = tls or PLAIN
     throttled = throttle and login_throttled(client_address=client_address, identity=identity)
 
-    station = Station.objects.filter(identity=identity).select_related("network").first()
+    # One query for everything a known station's login reads (issue 17: reconnect storms).
+    station = (
+        with_admission_state(Station.objects.filter(identity=identity))
+        .select_related("network", "verified_credential")
+        .first()
+    )
     credentials = _basic_credentials(headers)
     forms = _password_forms(credentials[1]) if credentials else [None]
     reason = ""

@@ -341,7 +341,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         )
         await self.accept(subprotocol)
         previous = await database_sync_to_async(station_connected)(
-            station_id=station.pk, channel_name=self.channel_name, at=timezone.now()
+            station_id=station.pk, channel_name=self.channel_name, at=timezone.now(), previous=station.channel_name
         )
         station.connected = True
         station.channel_name = self.channel_name

@@ -133,8 +133,17 @@ def station_deleted_disconnect(*, sender, instance: Station, **kwargs) -> None:
         _station_socket_close(channel_name=instance.channel_name, code=CLOSE_DELETED)
 
 
-def station_connected(*, station_id: int, channel_name: str, at: datetime) -> str:
-    """Mark the station online on ``channel_name``; return the channel of the socket it replaces ('' if none)."""
+def station_connected(*, station_id: int, channel_name: str, at: datetime, previous: str | None = None) -> str:
+    """Mark the station online on ``channel_name``; return the channel of the socket it replaces ('' if none).
+
+    ``previous``: the channel the station row named when the login read it. If the row still names
+    it, one conditional UPDATE does (a reconnect storm's thousands of logins, issue 17); if another
+    socket took the station meanwhile, the locked read below finds out which.
+    """
+    if previous is not None and Station.objects.filter(pk=station_id, channel_name=previous).update(
+        connected=True, channel_name=channel_name, last_seen=at
+    ):
+        return previous if previous != channel_name else ""
     with transaction.atomic():
         previous = (
             Station.objects.select_for_update().filter(pk=station_id).values_list("channel_name", flat=True).first()
@@ -231,12 +240,16 @@ def station_boot(
     (registration not accepted yet) and the station's state is left as it was.
     """
     # The switch and the network setting may have changed since the station connected.
-    boot_pending, pending_interval, read_configuration = (
+    # The switch, the network setting and the state may have changed since the station connected;
+    # what the station said last time is compared so that an unchanged boot writes nothing.
+    said = ["vendor", "model", "serial_number", "firmware_version", "ocpp_version", "state"]
+    boot_pending, pending_interval, read_configuration, *before = (
         Station.objects.filter(pk=station.pk)
-        .values_list("boot_pending", "boot_pending_interval", "network__read_configuration_after_boot")
+        .values_list("boot_pending", "boot_pending_interval", "network__read_configuration_after_boot", *said)
         .get()
     )
     station.boot_pending, station.boot_pending_interval = boot_pending, pending_interval
+    station.state = before[-1]
     station.vendor = vendor[:50]
     station.model = model[:50]
     station.serial_number = (serial_number or "")[:50]
@@ -250,7 +263,9 @@ def station_boot(
         status, interval = "Accepted", settings.OCPP_HEARTBEAT_INTERVAL
         if station.state == StationState.PENDING:
             station.state = StationState.ONBOARDED
-    station.save(update_fields=["vendor", "model", "serial_number", "firmware_version", "ocpp_version", "state"])
+    changed = [name for name, was in zip(said, before) if getattr(station, name) != was]
+    if changed:
+        station.save(update_fields=changed)
     return BootAnswer(status=status, interval=interval, read_configuration=read_configuration)
 
 
@@ -477,10 +492,18 @@ def station_configuration_store(*, station: Station, keys: list[dict[str, Any]])
         )
         for item in keys
     ]
+    # Most reads after a boot find the keys as they were: those write nothing (reconnect storms).
+    stored = {key: (value, readonly) for key, value, readonly in ConfigurationKey.objects.filter(station=station).values_list("key", "value", "readonly")}
+    reported = {row.key for row in rows}
+    changed = [row for row in rows if stored.get(row.key) != (row.value, row.readonly)]
+    gone = set(stored) - reported
+    if not changed and not gone:
+        return len(rows)
     with transaction.atomic():
-        ConfigurationKey.objects.filter(station=station).exclude(key__in=[r.key for r in rows]).delete()
+        if gone:
+            ConfigurationKey.objects.filter(station=station, key__in=gone).delete()
         ConfigurationKey.objects.bulk_create(
-            rows,
+            changed,
             update_conflicts=True,
             unique_fields=["station", "key"],
             update_fields=["value", "readonly", "updated_at"],
