@@ -424,7 +424,7 @@ def main() -> None:
 
         def start() -> None:
             platform.daphnes.clear()
-            server[0] = platform.start_daphne(port=platform.port, timeout=60)
+            server[0] = platform.start_daphne(port=platform.port, timeout=60, listening_only=True)
 
         try:
             result = run_storm(

@@ -451,10 +451,17 @@ class Daphne:
     def ocpp_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ocpp/"
 
-    def start(self, *, timeout: float = 30.0) -> Daphne:
+    def start(self, *, timeout: float = 30.0, listening_only: bool = False) -> Daphne:
+        """Start and wait until Django answers a page; ``listening_only``: until the port accepts.
+
+        A restart into a reconnect storm (bench/storm_bench.py) waits for the port only: a page
+        request queues behind thousands of stations' handshakes in the listen backlog."""
         self.process.start()
 
         def ready() -> bool:
+            if listening_only:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    return True
             return HttpClient(self.http_url, timeout=2).get("/admin/login/").status == 200
 
         wait_for(ready, timeout=timeout, what=f"daphne on port {self.port}", interval=0.1, process=self.process)
@@ -570,13 +577,13 @@ class Platform:
 
     # -- processes
 
-    def start_daphne(self, *, port: int | None = None, timeout: float = 30.0) -> Daphne:
+    def start_daphne(self, *, port: int | None = None, timeout: float = 30.0, listening_only: bool = False) -> Daphne:
         """Start a daphne. The first one listens on `self.port` (the one OCPP_PUBLIC_URL names)."""
         if port is None:
             port = self.port if not any(d.port == self.port for d in self.daphnes) else free_port()
         daphne = Daphne(self, port)
         self.daphnes.append(daphne)
-        return daphne.start(timeout=timeout)
+        return daphne.start(timeout=timeout, listening_only=listening_only)
 
     def start_worker(self, *, pool: str = "solo", concurrency: int = 1, timeout: float = 60.0) -> ServerProcess:
         """A Celery worker against this platform's Redis broker (needs `redis_url`)."""
