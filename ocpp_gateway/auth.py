@@ -30,6 +30,7 @@ from certificates.proxy import TlsInfo
 from certificates.services import station_admission, station_connection_secured, with_admission_state
 from ocpp_gateway.refusals import refused_identity_record
 from stations.models import Station
+from switchplatform.prepared import PreparedQuery
 from stations.services import station_connection_refused
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,13 @@ def _password_known(station: Station, password: str) -> bool:
     return known is not None and constant_time_compare(known, _credential_digest(station, password))
 
 
+# Everything a known station's login reads, in one query compiled once (issue 17: reconnect storms).
+_login_query = PreparedQuery(
+    lambda identity: with_admission_state(Station.objects.filter(identity=identity))
+    .select_related("network", "verified_credential")
+    .order_by()[:1]
+)
+
 _HEX_KEY = re.compile(r"^(?:[0-9A-Fa-f]{2}){16,20}$")
 
 
@@ -252,12 +260,7 @@ def station_authenticate(
     tls = tls or PLAIN
     throttled = throttle and login_throttled(client_address=client_address, identity=identity)
 
-    # One query for everything a known station's login reads (issue 17: reconnect storms).
-    station = (
-        with_admission_state(Station.objects.filter(identity=identity))
-        .select_related("network", "verified_credential")
-        .first()
-    )
+    station = _login_query.first(identity)
     credentials = _basic_credentials(headers)
     forms = _password_forms(credentials[1]) if credentials else [None]
     reason = ""
