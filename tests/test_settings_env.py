@@ -97,7 +97,7 @@ def test_embedded_defaults_need_no_configuration(tmp_path):
     engine, name, debug, hosts, url, redis, layer, eager, _ = result.stdout.strip().split("|")
     assert (engine, name) == ("django.db.backends.sqlite3", str(tmp_path / "var" / "db.sqlite3"))
     assert (debug, url, redis, layer, eager) == (
-        "False", "ws://127.0.0.1:8000/ocpp/", "None", "channels.layers.InMemoryChannelLayer", "True")
+        "False", "ws://127.0.0.1:8000/ocpp/", "None", "ocpp_gateway.channel_layer.GatewayInMemoryChannelLayer", "True")
     # A random secret key is created once and kept, so sessions survive a restart.
     key_file = tmp_path / "var" / "secret_key"
     assert len(key_file.read_text()) >= 50 and oct(key_file.stat().st_mode)[-3:] == "600"
