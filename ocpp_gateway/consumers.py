@@ -46,7 +46,12 @@ from ocpp_gateway.protocol import (
     syntax_error,
 )
 from stations.models import IDENTITY_PATTERN, Station, StationState
-from stations.services import station_connected, station_connection_refused, station_disconnected
+from stations.services import (
+    station_connected,
+    station_connection_handed_back,
+    station_connection_refused,
+    station_disconnected,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ _IDENTITY = re.compile(rf"^{IDENTITY_PATTERN}$")
 CLOSE_NORMAL = 1000
 # A newer connection of the same station took over (application close codes are 3000-4999).
 CLOSE_REPLACED = 4000
+# Seconds a connection that took a station over must stay open before the earlier one is closed.
+REPLACE_GRACE = 1.0
 # RFC 6455 §7.4.1: the station kept sending more than OCPP_RATE_LIMIT allows (policy violation), or
 # sent a frame over OCPP_MAX_FRAME_BYTES (message too big). ocpp_gateway.server sends these codes.
 CLOSE_POLICY_VIOLATION = 1008
@@ -165,6 +172,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _rate: FrameRate | None = None
     # Set once the platform closes the socket for a policy reason: frames still queued are dropped.
     _closing = False
+    # The channel of the station's earlier socket while this one is in its REPLACE_GRACE.
+    _replaced: str | None = None
 
     # --- Channels plumbing -------------------------------------------------------------------
 
@@ -350,7 +359,23 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self._counted_as_connected = True
         if previous and self.channel_layer is not None:
             # The station reconnected before its old socket timed out: close the old one (its
-            # disconnect will not clear the flag: station_disconnected checks the channel).
+            # disconnect will not clear the flag: station_disconnected checks the channel), once
+            # this socket proved alive for REPLACE_GRACE seconds.
+            self._replaced = previous
+            self.start_task(self._replace_after_grace(previous))
+
+    async def _replace_after_grace(self, previous: str) -> None:
+        """Close the replaced socket unless this one died first.
+
+        In a reconnect storm a station gives up on a handshake the node is slow to serve and
+        opens another; the node may then serve the abandoned one last. Taking over at once let
+        that dead socket close the station's live one (4000), leaving it offline; an abandoned
+        socket is closed by its client and disconnects within the grace, handing the station back
+        (disconnect()).
+        """
+        await asyncio.sleep(REPLACE_GRACE)
+        if self.charge_point is not None:
+            self._replaced = None
             await self._channel_send(previous, {"type": "ocpp.close", "code": CLOSE_REPLACED})
 
     def boot_answered(self, status: str) -> None:
@@ -403,6 +428,17 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await message_log.flush()
         except Exception:
             logger.exception("%s: could not write the message log on disconnect", self.identity)
+        replaced, self._replaced = self._replaced, None
+        if replaced:
+            # Died within the grace after taking over: the socket it replaced is the station's again.
+            if await database_sync_to_async(station_connection_handed_back)(
+                station_id=self.station_id, from_channel=self.channel_name, to_channel=replaced
+            ):
+                logger.info("%s: a connection that took over closed at once; the earlier one stays", self.identity)
+                if _online.get(self.station_id) == self.channel_name:
+                    _online[self.station_id] = replaced
+                del charge_point
+                return
         if _online.get(self.station_id) == self.channel_name:
             del _online[self.station_id]
         await database_sync_to_async(station_disconnected)(

@@ -159,6 +159,12 @@ def station_connected(*, station_id: int, channel_name: str, at: datetime, previ
     return previous if previous and previous != channel_name else ""
 
 
+def station_connection_handed_back(*, station_id: int, from_channel: str, to_channel: str) -> bool:
+    """The socket on ``from_channel`` took the station over and closed at once: ``to_channel``, the
+    socket it replaced, has it again. Only while no third socket took it meanwhile."""
+    return bool(Station.objects.filter(pk=station_id, channel_name=from_channel).update(channel_name=to_channel, connected=True))
+
+
 def station_disconnected(*, station_id: int, channel_name: str, at: datetime) -> bool:
     """Mark the station offline, unless a newer socket took over meanwhile. last_seen is kept."""
     # Conditional UPDATE: the replaced socket's disconnect may land after the new socket's connect,
