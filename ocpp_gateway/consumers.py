@@ -59,8 +59,6 @@ _IDENTITY = re.compile(rf"^{IDENTITY_PATTERN}$")
 CLOSE_NORMAL = 1000
 # A newer connection of the same station took over (application close codes are 3000-4999).
 CLOSE_REPLACED = 4000
-# Seconds a connection that took a station over must stay open before the earlier one is closed.
-REPLACE_GRACE = 1.0
 # RFC 6455 §7.4.1: the station kept sending more than OCPP_RATE_LIMIT allows (policy violation), or
 # sent a frame over OCPP_MAX_FRAME_BYTES (message too big). ocpp_gateway.server sends these codes.
 CLOSE_POLICY_VIOLATION = 1008
@@ -172,7 +170,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
     _rate: FrameRate | None = None
     # Set once the platform closes the socket for a policy reason: frames still queued are dropped.
     _closing = False
-    # The channel of the station's earlier socket while this one is in its REPLACE_GRACE.
+    # The channel of the station's earlier socket until the station speaks on this one.
     _replaced: str | None = None
 
     # --- Channels plumbing -------------------------------------------------------------------
@@ -219,6 +217,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if message["type"] == "websocket.receive":
             if self._closing:
                 return
+            if self._replaced:
+                await self._close_replaced()
             if self._rate is not None and not await self._within_rate():
                 return
             await self.websocket_receive(message)
@@ -360,23 +360,19 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if previous and self.channel_layer is not None:
             # The station reconnected before its old socket timed out: close the old one (its
             # disconnect will not clear the flag: station_disconnected checks the channel), once
-            # this socket proved alive for REPLACE_GRACE seconds.
+            # the station spoke on this one (_close_replaced).
             self._replaced = previous
-            self.start_task(self._replace_after_grace(previous))
 
-    async def _replace_after_grace(self, previous: str) -> None:
-        """Close the replaced socket unless this one died first.
+    async def _close_replaced(self) -> None:
+        """The first frame on a socket that took a station over: now close the one it replaced.
 
         In a reconnect storm a station gives up on a handshake the node is slow to serve and
-        opens another; the node may then serve the abandoned one last. Taking over at once let
-        that dead socket close the station's live one (4000), leaving it offline; an abandoned
-        socket is closed by its client and disconnects within the grace, handing the station back
-        (disconnect()).
+        opens another; the node may serve the abandoned one last. Taking over at once let that
+        dead socket close the station's live one (4000), leaving it offline. An abandoned socket
+        never sends a frame: it disconnects and hands the station back (disconnect()).
         """
-        await asyncio.sleep(REPLACE_GRACE)
-        if self.charge_point is not None:
-            self._replaced = None
-            await self._channel_send(previous, {"type": "ocpp.close", "code": CLOSE_REPLACED})
+        previous, self._replaced = self._replaced, None
+        await self._channel_send(previous, {"type": "ocpp.close", "code": CLOSE_REPLACED})
 
     def boot_answered(self, status: str) -> None:
         self.registration_status = status

@@ -143,7 +143,12 @@ async def test_a_second_connection_replaces_the_first(station_a):
     old_channel = (await refresh(station_a)).channel_name
     second = communicator("CP-A-1")
     assert (await second.connect())[0]
-    # The old socket is closed by the platform...
+    # Not before the station speaks on the new socket (a handshake its station gave up on must
+    # not close the live one)...
+    assert await first.receive_nothing(timeout=0.3)
+    await second.send_to(text_data='[2,"0","Heartbeat",{}]')
+    assert (await second.receive_json_from())[0] == 3
+    # ...then the old socket is closed by the platform...
     closed = await first.receive_output(timeout=2)
     assert closed["type"] == "websocket.close"
     # ...and its disconnect, arriving after the new connect, leaves the new connection online.
