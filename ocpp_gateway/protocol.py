@@ -22,6 +22,7 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -341,6 +342,51 @@ class Connection:
         await self.consumer.send_frame(message)
 
 
+class SharedRoutes(Mapping):
+    """The `ocpp` library's route map, computed once per class instead of once per connection.
+
+    The library builds, for every ChargePoint, a dict per action holding bound methods: about
+    10 KB for each connected station, and a walk over every handler name at each connect
+    (issue 17). The class keeps the handlers as functions; a lookup binds them to the station's
+    ChargePoint, giving the library the same {"_on_action", "_after_action",
+    "_skip_schema_validation"} it built itself.
+    """
+
+    __slots__ = ("_owner", "_routes")
+
+    def __init__(self, owner: Any, routes: dict[str, dict[str, Any]]) -> None:
+        self._owner = owner
+        self._routes = routes
+
+    @staticmethod
+    def of_class(instance: Any, built: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The class's routes: the library's map for one instance, its bound methods unbound."""
+        cls = type(instance)
+        routes = cls.__dict__.get("_shared_routes")
+        if routes is None:
+            routes = {
+                action: {key: getattr(value, "__func__", value) for key, value in entry.items()}
+                for action, entry in built.items()
+            }
+            cls._shared_routes = routes
+        return routes
+
+    def __getitem__(self, action: str) -> dict[str, Any]:
+        return {
+            key: value.__get__(self._owner) if key in ("_on_action", "_after_action") else value
+            for key, value in self._routes[action].items()
+        }
+
+    def __contains__(self, action: object) -> bool:
+        return action in self._routes
+
+    def __iter__(self):
+        return iter(self._routes)
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+
 class GatewayChargePoint:
     """Mixed in before ocpp.v16.ChargePoint / ocpp.v201.ChargePoint."""
 
@@ -363,6 +409,7 @@ class GatewayChargePoint:
             response_timeout=response_timeout,
             logger=RefusalLog(logging.getLogger("ocpp"), {"identity": identity}),
         )
+        self.route_map = SharedRoutes(self, SharedRoutes.of_class(self, self.route_map))
         self.consumer = consumer
         # The CALL being handled: handlers read the payload as the station sent it (camelCase)
         # for services that store it.

@@ -26,3 +26,22 @@ def test_each_action_has_one_handler_of_each_kind(charge_point, marker):
             assert getattr(resolved, marker, None) == action, (action, name)
     clashes = {action: names for action, names in owners.items() if len(names) > 1}
     assert not clashes, f"actions with more than one {marker} handler (only one would run): {clashes}"
+
+
+def test_the_route_map_is_shared_by_the_class_and_binds_to_each_station():
+    from ocpp_gateway.protocol import SharedRoutes
+    from ocpp_gateway.v16 import ChargePoint16
+    from ocpp_gateway.v201 import ChargePoint201
+
+    class Consumer:
+        pass
+
+    for cls in (ChargePoint16, ChargePoint201):
+        first, second = cls("A", Consumer(), response_timeout=5), cls("B", Consumer(), response_timeout=5)
+        assert isinstance(first.route_map, SharedRoutes)
+        # One table per class, not per connection (memory per station, issue 17).
+        assert first.route_map._routes is second.route_map._routes
+        boot = first.route_map["BootNotification"]
+        assert boot["_on_action"].__self__ is first and second.route_map["BootNotification"]["_on_action"].__self__ is second
+        assert boot["_skip_schema_validation"] is False
+        assert "Heartbeat" in first.route_map and "NoSuchAction" not in first.route_map
