@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.consumer import get_handler_name
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import timezone
@@ -212,8 +213,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 delay = min(delay * 2, 10)
 
     async def dispatch(self, message):
-        # Channels closes stale DB connections before every message with a thread hop; a frame's
-        # database work already runs in database_sync_to_async, which does that itself.
+        # AsyncConsumer.dispatch without its close_old_connections() before every message: a
+        # thread hop, queued behind the database work, for each connect, frame and command. The
+        # consumer's database work runs in database_sync_to_async, which does that itself.
         if message["type"] == "websocket.receive":
             if self._closing:
                 return
@@ -222,8 +224,11 @@ class OcppConsumer(AsyncWebsocketConsumer):
             if self._rate is not None and not await self._within_rate():
                 return
             await self.websocket_receive(message)
-        else:
-            await super().dispatch(message)
+            return
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _within_rate(self) -> bool:
         """Hold this station's frame while it is over OCPP_RATE_LIMIT; False once it is closed for it.

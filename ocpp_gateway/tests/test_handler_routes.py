@@ -45,3 +45,33 @@ def test_the_route_map_is_shared_by_the_class_and_binds_to_each_station():
         assert boot["_on_action"].__self__ is first and second.route_map["BootNotification"]["_on_action"].__self__ is second
         assert boot["_skip_schema_validation"] is False
         assert "Heartbeat" in first.route_map and "NoSuchAction" not in first.route_map
+
+
+def test_a_gateway_charge_point_has_what_the_library_s_own_init_sets():
+    """GatewayChargePoint.__init__ sets the library's attributes itself (no per-station route walk):
+    a library upgrade that adds one must show up here."""
+    from ocpp.v16 import ChargePoint as LibraryChargePoint16
+
+    from ocpp_gateway.v16 import ChargePoint16
+
+    class Consumer:
+        pass
+
+    library = LibraryChargePoint16("X", object(), response_timeout=5)
+    ChargePoint16("W", Consumer(), response_timeout=5)  # the first one of a class computes its routes
+    ours = ChargePoint16("Y", Consumer(), response_timeout=5)
+    assert set(vars(library)) <= set(vars(ours))
+    assert ours.id == "Y" and ours._response_timeout == 5 and ours._response_queue.empty()
+
+
+def test_no_mixin_between_the_gateway_and_the_library_needs_an_init():
+    """GatewayChargePoint.__init__ does not call the next __init__ in line: nothing may need it."""
+    from ocpp.charge_point import ChargePoint as LibraryChargePoint
+
+    from ocpp_gateway.protocol import GatewayChargePoint
+    from ocpp_gateway.v16 import ChargePoint16
+    from ocpp_gateway.v201 import ChargePoint201
+
+    for cls in (ChargePoint16, ChargePoint201):
+        with_init = [k for k in cls.__mro__ if "__init__" in vars(k) and k is not object]
+        assert with_init == [GatewayChargePoint, LibraryChargePoint]
