@@ -94,9 +94,27 @@ def timings(api: Api, command_id: int, started_wall: datetime) -> tuple[float, s
     return (at["answered_at"] - started_wall).total_seconds(), command["status"], stages
 
 
+def connect_idle(platform: Platform, count: int) -> list:
+    """Bulk-create `count` stations and connect them, spread over the daphnes, one client process each."""
+    from bench.gateway_bench import Swarm, raise_fd_limit
+    from bench.storm_bench import prepare_stations
+
+    raise_fd_limit()
+    identities = prepare_stations(platform, count, known=True)
+    started = time.perf_counter()
+    swarms = [
+        Swarm(identities[n :: len(platform.daphnes)], daphne.ocpp_url, 1, 25, ["Heartbeat"])
+        for n, daphne in enumerate(platform.daphnes)
+    ]
+    connected = sum(report["connected"] for swarm in swarms for report in swarm.gather(900))
+    print(f"{connected} of {count} idle stations connected over {len(platform.daphnes)} daphnes in {time.perf_counter() - started:.1f} s", flush=True)
+    return swarms
+
+
 async def run(args: argparse.Namespace) -> int:
     from simulator import make_station
 
+    swarms: list = []
     root = Path(tempfile.mkdtemp(prefix="commands-bench-"))
     redis = RedisServer(root / "redis").start()
     platform = Platform.create(root / "platform", redis_url=redis.url(0), env={"OCPP_AUTH_FAILURES_PER_MINUTE": "100000"})
@@ -113,6 +131,8 @@ async def run(args: argparse.Namespace) -> int:
             api.create_station(identity=identity, password=password, network=network)
             daphne = platform.daphnes[n % len(platform.daphnes)]
             stations.append(make_station(version, identity=identity, password=password, url=daphne.ocpp_url))
+        if args.idle_stations:
+            swarms = await asyncio.to_thread(connect_idle, platform, args.idle_stations)
         t0 = time.perf_counter()
         for sim in stations:
             await sim.connect()
@@ -185,6 +205,8 @@ async def run(args: argparse.Namespace) -> int:
                 await sim.disconnect()
             except Exception:  # noqa: BLE001 - tearing down
                 pass
+        for swarm in swarms:
+            swarm.close()
         platform.stop()
         redis.stop()
 
@@ -195,6 +217,11 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=100)
     parser.add_argument("--in-flight", type=int, nargs="+", default=[1, 5], help="concurrent API clients, one run each")
     parser.add_argument("--daphnes", type=int, default=1)
+    parser.add_argument(
+        "--idle-stations", type=int, default=0,
+        help="more stations that only stay connected (raw frames, spread over the daphnes): issue 17's two nodes "
+        "with 5,000 stations each is --daphnes 2 --idle-stations 10000",
+    )
     parser.add_argument("--pool", default="prefork")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument(
