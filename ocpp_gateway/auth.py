@@ -71,17 +71,27 @@ def _basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | 
     return None
 
 
-def _throttle_key(client_address: str, identity: str) -> str:
+def _throttle_key(client_address: str, identity: str, minute: int | None = None) -> str:
     # Per (address, identity): one address is often a NAT or a site router in front of many
     # stations, and one station's wrong password must not lock out its neighbours. The identity is
     # hashed: cache keys must be short and printable whatever a client sends.
-    minute = int(timezone.now().timestamp() // 60)
+    if minute is None:
+        minute = int(timezone.now().timestamp() // 60)
     who = hashlib.sha256(f"{client_address}\0{identity}".encode("utf-8", "replace")).hexdigest()[:32]
     return f"ocpp-auth-failures:{who}:{minute}"
 
 
 def login_throttled(*, client_address: str, identity: str) -> bool:
-    return (cache.get(_throttle_key(client_address, identity)) or 0) >= settings.OCPP_AUTH_FAILURES_PER_MINUTE
+    """Failures in the last 60 s reached OCPP_AUTH_FAILURES_PER_MINUTE (a sliding window).
+
+    Counted per clock minute; the previous minute counts for the part of it the last 60 s still
+    cover, so guesses timed across a minute boundary do not get twice the rate."""
+    now = timezone.now().timestamp()
+    minute = int(now // 60)
+    current, previous = _throttle_key(client_address, identity, minute), _throttle_key(client_address, identity, minute - 1)
+    counts = cache.get_many([current, previous])
+    covered = 1 - (now / 60 - minute)
+    return counts.get(current, 0) + counts.get(previous, 0) * covered >= settings.OCPP_AUTH_FAILURES_PER_MINUTE
 
 
 def _note_failure(client_address: str, identity: str) -> None:

@@ -58,7 +58,10 @@ def make_session(station: Station, **fields) -> Session:
         evse_id=1,
         connector_id=1,
         id_token="TAG-1",
-        started_at=fields.pop("started_at", now - timedelta(minutes=30)),
+        # Today in the platform's time zone even just after midnight (the dashboard counts today's).
+        started_at=fields.pop(
+            "started_at", max(now - timedelta(minutes=30), timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0))
+        ),
         energy_wh=fields.pop("energy_wh", 7500),
         **fields,
     )
