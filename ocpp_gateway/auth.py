@@ -30,8 +30,8 @@ from certificates.proxy import TlsInfo
 from certificates.services import station_admission, station_connection_secured, with_admission_state
 from ocpp_gateway.refusals import refused_identity_record
 from stations.models import Station
-from switchplatform.prepared import PreparedQuery
 from stations.services import station_connection_refused
+from switchplatform.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from urllib.parse import unquote
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from channels.consumer import get_handler_name
+from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import timezone
@@ -431,7 +431,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             logger.exception("%s: could not write the message log on disconnect", self.identity)
         replaced, self._replaced = self._replaced, None
         if replaced:
-            # Died within the grace after taking over: the socket it replaced is the station's again.
+            # Took over and closed without a word: the socket it replaced is the station's again.
             if await database_sync_to_async(station_connection_handed_back)(
                 station_id=self.station_id, from_channel=self.channel_name, to_channel=replaced
             ):

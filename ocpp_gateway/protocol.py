@@ -359,17 +359,12 @@ class SharedRoutes(Mapping):
         self._routes = routes
 
     @staticmethod
-    def of_class(instance: Any, built: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """The class's routes: the library's map for one instance, its bound methods unbound."""
-        cls = type(instance)
-        routes = cls.__dict__.get("_shared_routes")
-        if routes is None:
-            routes = {
-                action: {key: getattr(value, "__func__", value) for key, value in entry.items()}
-                for action, entry in built.items()
-            }
-            cls._shared_routes = routes
-        return routes
+    def unbound(built: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The library's map for one instance, its bound methods unbound: the class's routes."""
+        return {
+            action: {key: getattr(value, "__func__", value) for key, value in entry.items()}
+            for action, entry in built.items()
+        }
 
     def __getitem__(self, action: str) -> dict[str, Any]:
         return {
@@ -405,10 +400,11 @@ class GatewayChargePoint:
     def __init__(self, identity: str, consumer: OcppConsumer, *, response_timeout: int) -> None:
         # ocpp.ChargePoint.__init__, without its walk over every handler name to build a route map
         # for this one station (tests/test_handler_routes checks the attributes still match).
-        routes = type(self).__dict__.get("_shared_routes")
-        if routes is None:
+        cls = type(self)
+        routes = cls.__dict__.get("_shared_routes")
+        if routes is None:  # the first station of the class: the library builds the map once
             super().__init__(identity, Connection(consumer), response_timeout=response_timeout)
-            routes = SharedRoutes.of_class(self, self.route_map)
+            routes = cls._shared_routes = SharedRoutes.unbound(self.route_map)
         self.id = identity
         self._response_timeout = response_timeout
         self._connection = Connection(consumer)

@@ -262,12 +262,12 @@ def station_boot(
     rejected. While the operator's "answer Pending" switch is on, every boot is answered Pending
     (registration not accepted yet) and the station's state is left as it was.
     """
-    # The switch and the network setting may have changed since the station connected.
     # The switch, the network setting and the state may have changed since the station connected;
     # what the station said last time is compared so that an unchanged boot writes nothing.
-    boot_pending, pending_interval, read_configuration, *before = _boot_query.all(station.pk)[0]
+    boot_pending, pending_interval, read_configuration, *said = _boot_query.all(station.pk)[0]
+    before = dict(zip(_BOOT_SAID, said))
     station.boot_pending, station.boot_pending_interval = boot_pending, pending_interval
-    station.state = before[-1]
+    station.state = before["state"]
     station.vendor = vendor[:50]
     station.model = model[:50]
     station.serial_number = (serial_number or "")[:50]
@@ -281,7 +281,7 @@ def station_boot(
         status, interval = "Accepted", settings.OCPP_HEARTBEAT_INTERVAL
         if station.state == StationState.PENDING:
             station.state = StationState.ONBOARDED
-    changed = [name for name, was in zip(_BOOT_SAID, before) if getattr(station, name) != was]
+    changed = [name for name in _BOOT_SAID if getattr(station, name) != before[name]]
     if changed:
         station.save(update_fields=changed)
     return BootAnswer(status=status, interval=interval, read_configuration=read_configuration)
@@ -511,7 +511,10 @@ def station_configuration_store(*, station: Station, keys: list[dict[str, Any]])
         for item in keys
     ]
     # Most reads after a boot find the keys as they were: those write nothing (reconnect storms).
-    stored = {key: (value, readonly) for key, value, readonly in ConfigurationKey.objects.filter(station=station).values_list("key", "value", "readonly")}
+    stored = {
+        key: (value, readonly)
+        for key, value, readonly in ConfigurationKey.objects.filter(station=station).values_list("key", "value", "readonly")
+    }
     reported = {row.key for row in rows}
     changed = [row for row in rows if stored.get(row.key) != (row.value, row.readonly)]
     gone = set(stored) - reported

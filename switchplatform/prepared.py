@@ -34,16 +34,16 @@ class PreparedQuery(Generic[M]):
     def _compiled(self, connection):
         compiled = getattr(connection, self.key, None)
         if compiled is None:
-            stand_in = self.stand_in
-            queryset = self.build(stand_in)
+            queryset = self.build(self.stand_in)
             compiler = queryset.query.get_compiler(using=self.using, connection=connection)
             sql, params = compiler.as_sql()
-            slots = [n for n, param in enumerate(params) if param == stand_in]
+            slots = [n for n, param in enumerate(params) if param == self.stand_in]
             if len(slots) != 1:
                 raise ValueError("a prepared query takes exactly one value")
             klass_info, select = compiler.klass_info, compiler.select
             compiled = {"sql": sql, "params": list(params), "slot": slots[0], "compiler": compiler, "model": None}
-            if queryset._iterable_class is ModelIterable:  # values_list(): the rows are the result
+            # Model instances; for values_list() the converted rows are the result.
+            if queryset._iterable_class is ModelIterable:
                 fields = klass_info["select_fields"]
                 compiled.update(
                     model=klass_info["model"],
