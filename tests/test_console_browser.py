@@ -72,6 +72,15 @@ def console(platform) -> Console:
     return Console(platform=platform, location_a=location_a, location_b=location_b)
 
 
+async def sign_in(page: Page, username: str, password: str) -> None:
+    """The console's sign-in form, as a person fills it; returns on the dashboard."""
+    await page.goto("/console/")
+    await page.fill("#id_username", username)
+    await page.fill("#id_password", password)
+    await page.click("input[type=submit]")
+    await page.wait_for_url(re.compile(r"/console/$"))
+
+
 @contextlib.asynccontextmanager
 async def browser_page(console: Console, username: str = "olivia", password: str | None = None) -> AsyncIterator[Page]:
     """A logged-in page in Debian's Chromium; never a downloaded browser."""
@@ -85,10 +94,7 @@ async def browser_page(console: Console, username: str = "olivia", password: str
             page.set_default_timeout(UI_TIMEOUT)
             await page.goto("/console/")
             assert "/admin/login/" in page.url
-            await page.fill("#id_username", username)
-            await page.fill("#id_password", password or f"pw-{username}-console")
-            await page.click("input[type=submit]")
-            await page.wait_for_url(re.compile(r"/console/$"))
+            await sign_in(page, username, password or f"pw-{username}-console")
             yield page
         finally:
             await browser.close()

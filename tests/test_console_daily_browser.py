@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.servers import HttpClient, simulated_station, unique_identity
-from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT, Console, console, screenshot  # noqa: F401 - fixtures
+from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT, Console, console, screenshot, sign_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +49,7 @@ async def personas(console: Console) -> AsyncIterator[Callable[..., Awaitable[Pa
             page.set_default_timeout(UI_TIMEOUT)
             # The delete, remove and rotate buttons ask first (data-confirm); the user says yes.
             page.on("dialog", lambda dialog: dialog.accept())
-            await page.goto("/console/")
-            await page.fill("#id_username", username)
-            await page.fill("#id_password", password or f"pw-{username}-console")
-            await page.click("input[type=submit]")
-            await page.wait_for_url(re.compile(r"/console/$"))
+            await sign_in(page, username, password or f"pw-{username}-console")
             return page
 
         try:

@@ -13,6 +13,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from tests.recording_station import recording_station
 from tests.servers import ADMIN_PASSWORD, ADMIN_USERNAME, REPO_ROOT
+from tests.test_console_browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +30,7 @@ async def console_page(platform) -> AsyncIterator[Page]:
             await context.route(re.compile(r"^https?://(?!127\.0\.0\.1).*"), lambda route: route.fulfill(status=204))
             page = await context.new_page()
             page.set_default_timeout(UI_TIMEOUT)
-            await page.goto("/console/")
-            await page.fill("#id_username", ADMIN_USERNAME)
-            await page.fill("#id_password", ADMIN_PASSWORD)
-            await page.click("input[type=submit]")
-            await page.wait_for_url(re.compile(r"/console/$"))
+            await sign_in(page, ADMIN_USERNAME, ADMIN_PASSWORD)
             yield page
         finally:
             await browser.close()
