@@ -74,13 +74,17 @@ class TrustedProxyMiddleware:
 
 
 def proxied_scope(scope: dict, networks: Iterable[Network]) -> dict:
-    scope = dict(scope)
     peer = (scope.get("client") or [None])[0]
-    headers = list(scope.get("headers") or [])
+    headers = scope.get("headers") or []
     if not is_trusted_proxy(peer, networks):
+        if "tls_proxy" not in scope and not any(name.lower() in PROXY_HEADERS for name, _ in headers):
+            # Nothing to strip: the scope as it came (a copy per connection is 1 KB per station).
+            return scope
+        scope = dict(scope)
         scope["headers"] = [(name, value) for name, value in headers if name.lower() not in PROXY_HEADERS]
         scope.pop("tls_proxy", None)
         return scope
+    scope = dict(scope)
     values = {name.lower(): value.decode("latin1") for name, value in headers}
     scope["tls_proxy"] = peer
     forwarded_for = values.get(HEADER_FOR)

@@ -24,7 +24,6 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import timezone
 from ocpp.messages import Call, CallError, MessageType
@@ -177,18 +176,22 @@ class OcppConsumer(AsyncWebsocketConsumer):
     # --- Channels plumbing -------------------------------------------------------------------
 
     async def __call__(self, scope, receive, send):
-        # AsyncConsumer.__call__, with the channel-layer receive guarded: a Redis timeout must cost
-        # a late remote command, never the station's socket (Channels would close it with 1011).
+        # AsyncConsumer.__call__ without Channels' await_many_dispatch, which made a task per frame
+        # and an asyncio.wait() to take it (issue 17: CPU and memory per station). Frames are
+        # taken here, one at a time; channel-layer events in a task of their own, so that
+        # a Redis timeout costs a late remote command, never the station's socket (Channels would
+        # close it with 1011). An event only starts a task or closes the socket (ocpp_command,
+        # ocpp_close): it needs no turn between frames.
         self.scope = scope
         self._tasks: set[asyncio.Task] = set()
         self._cancel_on_disconnect: set[asyncio.Task] = set()
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send
-        sources = [receive]
+        events = None
         if self.channel_layer is not None:
             try:
                 self.channel_name = await self.channel_layer.new_channel()
-                sources.append(self._channel_receive_guarded)
+                events = asyncio.ensure_future(self._dispatch_channel_events())
             except Exception:
                 logger.exception("Channel layer unavailable: serving without remote commands")
                 self.channel_name = ""
@@ -196,21 +199,35 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # an older socket's disconnect cannot clear a newer one's flag.
         self.channel_name = self.channel_name or f"nolayer.{uuid.uuid4().hex}"
         try:
-            await await_many_dispatch(sources, self.dispatch)
+            while True:
+                await self.dispatch(await receive())
         except StopConsumer:
             pass
+        finally:
+            if events is not None:
+                events.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await events
 
-    async def _channel_receive_guarded(self) -> dict:
+    async def _dispatch_channel_events(self) -> None:
         delay = 0.5
         while True:
             try:
-                return await self.channel_layer.receive(self.channel_name)
+                event = await self.channel_layer.receive(self.channel_name)
+                delay = 0.5
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 logger.warning("%s: channel layer receive failed (%r); retrying", self.identity, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
+                continue
+            try:
+                await self.dispatch(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("%s: could not handle %s", self.identity, event.get("type"))
 
     async def dispatch(self, message):
         # AsyncConsumer.dispatch without its close_old_connections() before every message: a

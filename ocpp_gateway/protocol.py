@@ -46,6 +46,8 @@ from ocpp.messages import Call, CallError, CallResult, MessageType
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 
+from ocpp_gateway.lean_queue import LeanQueue
+
 if TYPE_CHECKING:
     from ocpp_gateway.consumers import OcppConsumer
 
@@ -410,7 +412,8 @@ class GatewayChargePoint:
         self._connection = Connection(consumer)
         self.route_map = SharedRoutes(self, routes)
         self._call_lock = asyncio.Lock()
-        self._response_queue = asyncio.Queue()
+        # The library's answer queue, lean: one per station (ocpp_gateway.lean_queue).
+        self._response_queue = LeanQueue()
         self._unique_id_generator = uuid.uuid4
         self.logger = RefusalLog(logging.getLogger("ocpp"), {"identity": identity})
         self.consumer = consumer

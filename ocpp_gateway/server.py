@@ -33,6 +33,8 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 
+from ocpp_gateway.lean_queue import LeanQueue
+
 logger = logging.getLogger(__name__)
 
 DENIAL_EXTENSION = "websocket.http.response"
@@ -45,8 +47,11 @@ INBOUND_LOW_WATER = 8
 _PROTOCOL_CLOSE_CODES = {1001, 1002, 1003, 1007, 1008, 1009, 1011}
 
 
-class _InboundQueue(asyncio.Queue):
-    """The application's receive queue; taking from it resumes reading a paused socket."""
+class _InboundQueue(LeanQueue):
+    """The application's receive queue (lean: one per station); taking from it resumes reading a
+    paused socket."""
+
+    __slots__ = ("_protocol",)
 
     def __init__(self, protocol: GatewayWebSocketProtocol) -> None:
         super().__init__()
@@ -187,7 +192,7 @@ class GatewayServer(Server):
         assert "application_instance" not in self.connections[protocol]
         if isinstance(protocol, GatewayWebSocketProtocol):
             scope = {**scope, "extensions": {**(scope.get("extensions") or {}), DENIAL_EXTENSION: {}}}
-            input_queue: asyncio.Queue = _InboundQueue(protocol)
+            input_queue: asyncio.Queue | LeanQueue = _InboundQueue(protocol)
         else:
             input_queue = asyncio.Queue()
         scope.setdefault("asgi", {"version": "3.0"})

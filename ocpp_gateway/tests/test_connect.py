@@ -256,11 +256,12 @@ async def test_a_request_outstanding_when_the_station_disconnects_fails_at_once(
 
 
 async def test_a_channel_layer_failure_does_not_drop_the_station(station_a, monkeypatch):
-    from channels.layers import InMemoryChannelLayer
+    from channels.layers import get_channel_layer
 
     station_a.state = StationState.ONBOARDED
     await station_a.asave(update_fields=["state"])
-    original = InMemoryChannelLayer.receive
+    layer_class = type(get_channel_layer())
+    original = layer_class.receive
     failures = []
 
     async def flaky(self, channel):
@@ -269,7 +270,7 @@ async def test_a_channel_layer_failure_does_not_drop_the_station(station_a, monk
             raise ConnectionError("redis went away")
         return await original(self, channel)
 
-    monkeypatch.setattr(InMemoryChannelLayer, "receive", flaky)
+    monkeypatch.setattr(layer_class, "receive", flaky)
     comm = communicator("CP-A-1")
     assert (await comm.connect())[0]
     await asyncio.sleep(0.1)
@@ -279,8 +280,6 @@ async def test_a_channel_layer_failure_does_not_drop_the_station(station_a, monk
     # The retried receive still delivers events.
     await asyncio.sleep(0.6)
     await refresh(station_a)
-    from channels.layers import get_channel_layer
-
     await get_channel_layer().send(station_a.channel_name, {"type": "ocpp.close", "code": 4000})
     assert (await comm.receive_output(timeout=3))["type"] == "websocket.close"
     await comm.disconnect()
