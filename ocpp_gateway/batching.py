@@ -107,7 +107,7 @@ class BatchWriter(Generic[T]):
             ticket = None
             if loop is not None:
                 if not self._tickets or self._tickets[-1].done():
-                    self._tickets.append(loop.create_future())
+                    self._tickets.append(_new_ticket(loop))
                 ticket = self._tickets[-1]
             waiting = len(self._items)
         if self._wakeup is not None and (ticket is not None or waiting >= self.size()):
@@ -121,13 +121,11 @@ class BatchWriter(Generic[T]):
         gets a CALLERROR, not an answer, and sends the frame again later (1.6 §4.7, 2.0.1 E13)."""
         if ticket is None:
             return
-        try:
-            # shield: a handler cancelled on disconnect must not cancel the batch's other waiters.
-            await asyncio.wait_for(asyncio.shield(ticket), COMMIT_TIMEOUT)
-        except asyncio.TimeoutError:
+        # shield: a handler cancelled on disconnect must not cancel the batch's other waiters.
+        if await asyncio.shield(ticket) is _EXPIRED:
             from ocpp.exceptions import InternalError
 
-            raise InternalError(details={"cause": "The platform could not store this message; send it again later"}) from None
+            raise InternalError(details={"cause": "The platform could not store this message; send it again later"})
 
     def _ensure_flusher(self) -> asyncio.AbstractEventLoop | None:
         try:
@@ -293,6 +291,25 @@ class _Unwritten(Exception):
     def __init__(self, items: list) -> None:
         super().__init__(f"{len(items)} items unwritten")
         self.items = items
+
+
+# A ticket's result when its batch was not committed within COMMIT_TIMEOUT (a value, not an
+# exception: a ticket nobody waits on must not log "exception never retrieved").
+_EXPIRED = "expired"
+
+
+def _new_ticket(loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+    """A batch's future, expired after COMMIT_TIMEOUT: one timer per batch, not one per waiter (a
+    wait_for per frame cost more than the batch's commit, issue 17)."""
+    ticket = loop.create_future()
+    timer = loop.call_later(COMMIT_TIMEOUT, _expire, ticket)
+    ticket.add_done_callback(lambda _ticket: timer.cancel())
+    return ticket
+
+
+def _expire(ticket: asyncio.Future) -> None:
+    if not ticket.done():
+        ticket.set_result(_EXPIRED)
 
 
 def _resolve(tickets: list[asyncio.Future], *, threadsafe: bool = False) -> None:

@@ -157,6 +157,19 @@ class GatewayWebSocketProtocol(WebSocketProtocol):
             {"path": self.request.path, "client": "%s:%s" % tuple(self.client_addr) if self.client_addr else None},
         )
 
+    # --- memory -----------------------------------------------------------------------------
+
+    def onOpen(self):
+        super().onOpen()
+        # The handshake's headers were read once, by the login (ocpp_gateway.consumers.connect);
+        # daphne's list (also the scope's "headers"), autobahn's parsed dict (also the request's)
+        # and the raw request would otherwise stay for the life of the connection: ~2 KB of the
+        # 30 KB per station issue 17 allows.
+        for held in (getattr(self, "clean_headers", None), getattr(self, "http_headers", None)):
+            if held is not None:
+                held.clear()
+        self.http_request_data = b""
+
     # --- backpressure -----------------------------------------------------------------------
 
     def onMessage(self, payload, isBinary):

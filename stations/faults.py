@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import connection
 
 from stations.models import NO_ERROR_CODES, EquipmentStatus, StationFault
+from switchplatform.prepared import placeholders
 
 if TYPE_CHECKING:
     from stations.services import StatusReport
@@ -28,18 +30,30 @@ def _signature(status: str, error_code: str, error_info: str, vendor_error_code:
     return (status, (error_code or "")[:50], (error_info or "")[:500], (vendor_error_code or "")[:50])
 
 
+def _open_fault_ids(station_ids: set[int]) -> list[int]:
+    # Plain SQL: asked once per status batch and nearly always empty (switchplatform.prepared.placeholders).
+    ids = list(station_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {StationFault._meta.db_table} WHERE cleared_at IS NULL AND station_id IN ({placeholders(ids)})",
+            ids,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def station_faults_record(*, reports: Iterable[StatusReport]) -> int:
     """Open, change or clear fault records for a batch of status reports; return rows written."""
     reports = sorted(reports, key=lambda r: r.at)
     if not reports:
         return 0
     station_ids = {r.station.pk for r in reports}
+    open_ids = _open_fault_ids(station_ids)
+    if not open_ids and not any(report_is_fault(status=r.status, error_code=r.error_code) for r in reports):
+        return 0  # nearly every batch: nothing faulted, nothing open
     open_faults: dict[Key, StationFault] = {
         (f.station_id, f.evse_id, f.connector_id): f
-        for f in StationFault.objects.filter(station_id__in=station_ids, cleared_at__isnull=True).order_by("started_at")
+        for f in StationFault.objects.filter(pk__in=open_ids).order_by("started_at")
     }
-    if not open_faults and not any(report_is_fault(status=r.status, error_code=r.error_code) for r in reports):
-        return 0  # nearly every batch: nothing faulted, nothing open
     to_close: dict[int, StationFault] = {}
     to_open: list[StationFault] = []
     for r in reports:

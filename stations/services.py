@@ -27,7 +27,7 @@ from stations.models import (
     password_hex,
     zaptec_password_warning,
 )
-from switchplatform.prepared import PreparedQuery
+from switchplatform.prepared import PreparedQuery, placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +213,11 @@ def stations_mark_seen(*, station_ids: Iterable[int], at: datetime) -> None:
     """One UPDATE for every station that sent a frame since the last message-log flush."""
     ids = list(station_ids)
     if ids:
-        Station.objects.filter(pk__in=ids).update(last_seen=at)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Station._meta.db_table} SET last_seen = %s WHERE id IN ({placeholders(ids)})",
+                [connection.ops.adapt_datetimefield_value(at), *ids],
+            )
 
 
 def station_connection_refused(*, station: Station, reason: str, at: datetime) -> None:
@@ -393,15 +397,17 @@ def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
 
 def _equipment_keys(*, station_ids: set[int]) -> set[tuple[int, int, int | None]]:
     """(station id, EVSE id, connector id or None) of every EVSE and connector the stations have."""
-    keys: set[tuple[int, int, int | None]] = {
-        (station_id, evse_id, None)
-        for station_id, evse_id in EVSE.objects.filter(station_id__in=station_ids).values_list("station_id", "evse_id")
-    }
-    keys.update(
-        Connector.objects.filter(evse__station_id__in=station_ids).values_list(
-            "evse__station_id", "evse__evse_id", "connector_id"
+    ids = list(station_ids)
+    evse_table, connector_table = EVSE._meta.db_table, Connector._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT station_id, evse_id FROM {evse_table} WHERE station_id IN ({placeholders(ids)})", ids)
+        keys: set[tuple[int, int, int | None]] = {(station_id, evse_id, None) for station_id, evse_id in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT e.station_id, e.evse_id, c.connector_id FROM {connector_table} c "
+            f"JOIN {evse_table} e ON c.evse_id = e.id WHERE e.station_id IN ({placeholders(ids)})",
+            ids,
         )
-    )
+        keys.update(tuple(row) for row in cursor.fetchall())
     return keys
 
 

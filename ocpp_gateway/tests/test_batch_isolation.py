@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import datetime, timezone as dt_timezone
 
 import pytest
@@ -99,6 +100,37 @@ def test_a_database_outage_quarantines_nothing_and_the_rows_are_written_when_it_
 
     asyncio.run(scenario())
     assert Message.objects.filter(station=station_a, unique_id="hb-1").count() == 1
+    assert not QuarantinedRow.objects.exists()
+
+
+def test_a_frame_not_stored_within_the_commit_timeout_is_refused_and_its_row_still_written(station_a, monkeypatch):
+    from ocpp.exceptions import InternalError
+
+    real_write = message_log._write
+    down = {"until": None}
+
+    def outage(rows):
+        if down["until"] is None or time.monotonic() < down["until"]:
+            raise OperationalError("database is locked")
+        real_write(rows)
+
+    monkeypatch.setattr(message_log, "_write", outage)
+    monkeypatch.setattr(batching, "RETRY_FIRST", 0.01)
+    monkeypatch.setattr(batching, "RETRY_MAX", 0.02)
+    monkeypatch.setattr(batching, "COMMIT_TIMEOUT", 0.2)
+
+    async def scenario():
+        started = time.monotonic()
+        down["until"] = started + 0.5
+        ticket = message_log.buffer.add(station_id=station_a.pk, direction="in", message_type=2, action="Heartbeat", unique_id="hb-late", payload={})
+        with pytest.raises(InternalError):
+            await message_log.buffer.wait(ticket)
+        assert 0.15 < time.monotonic() - started < 0.45  # the answer is a CALLERROR after COMMIT_TIMEOUT
+        await asyncio.sleep(0.5)  # the database is back: the queued row is written all the same
+        await message_log.buffer.stop()
+
+    asyncio.run(scenario())
+    assert Message.objects.filter(station=station_a, unique_id="hb-late").count() == 1
     assert not QuarantinedRow.objects.exists()
 
 
