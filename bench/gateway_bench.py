@@ -18,8 +18,10 @@ Targets: 5,000 connected with steady p99 < 250 ms, >= 1,500 persisted messages/s
 ratio >= 0.6 (1,000 and 5,000 stations, SQLite and `--database postgres`), and at 10,000 stations every
 station booted within 3x the bare server's connect time, steady p99 no worse than the bare server's,
 <= 30 KB of server RSS per station. `--server uvicorn` runs the platform on uvicorn + uvloop.
-By default the stations' credentials are known to the platform (verified before, as after a
-restart: ocpp_gateway.auth's verified-credential cache); `--cold` makes every login a first one.
+By default every station connected and booted once before the measurement (a warm-up, not
+measured): its credentials were verified (ocpp_gateway.auth's verified-credential cache) and its
+connectors, configuration and connection security are rows already, as after a restart or a
+deploy. `--first-connect` measures first connects instead (credentials still known unless `--cold`).
 The station swarm uses raw frames (no client-side schema validation): the clients must not be the
 bottleneck on a 2-core machine. The frames are schema-valid; any CALLERROR is counted and shown.
 """
@@ -473,6 +475,21 @@ def run_swarm(result: Result, url: str, identities: list[str], args, server_pid:
     return result
 
 
+def warm_up(url: str, identities: list[str], args) -> None:
+    """Every station connects, boots and leaves once before the measurement: a node's stations
+    have been seen before (their connectors, configuration and connection security are rows
+    already), as after a deploy or a restart. `--first-connect` measures first connects instead."""
+    started = time.perf_counter()
+    swarm = Swarm(identities, url, args.workers, args.connect_concurrency, args.messages.split(","))
+    try:
+        reports = swarm.gather()
+    finally:
+        swarm.close()
+    connected = sum(r["connected"] for r in reports)
+    print(f"[platform] warm-up: {connected} stations connected and booted once in {time.perf_counter() - started:.1f}s (not measured)", flush=True)
+    time.sleep(2)  # their disconnects written
+
+
 def create_stations(platform, count: int) -> list[str]:
     """Bulk-create the stations in one `manage.py shell` (5,000 API calls would hash 5,000 passwords
     for nothing: they all share one here)."""
@@ -504,6 +521,8 @@ def bench_platform(args) -> Result:
             identities = prepare_stations(platform, args.stations, known=not args.cold)
             daphne = platform.start_daphne()
             print(f"[platform] {args.server} pid {daphne.process.pid} on {daphne.ocpp_url}, {args.database} (logs: {daphne.process.log_path})", flush=True)
+            if not (args.first_connect or args.cold):  # a warm-up would verify the credentials
+                warm_up(daphne.ocpp_url, identities, args)
             return run_swarm(Result("platform"), daphne.ocpp_url, identities, args, daphne.process.pid, platform_database(platform))
         finally:
             platform.stop()
@@ -530,7 +549,7 @@ def bench_bare(args) -> Result:
 def report(results: list[Result], args) -> None:
     print()
     print(f"Gateway benchmark: {args.stations} stations, platform on {args.server} + {args.database} "
-          f"({'cold' if args.cold else 'known'} credentials), {args.workers} client processes, {os.cpu_count()} cores, {datetime.now():%Y-%m-%d %H:%M}")
+          f"({'cold' if args.cold else 'known'} credentials, {'first connects' if args.first_connect else 'seen before'}), {args.workers} client processes, {os.cpu_count()} cores, {datetime.now():%Y-%m-%d %H:%M}")
     header = f"{'':10} {'connected':>9} {'retries':>7} {'connect s':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'timeouts':>8} {'CALLERR':>7} {'flat/s':>7} {'flat p99':>8} {'rows/s':>7} {'cores':>5} {'RSS MB':>7} {'KB/stn':>7}"
     print(header)
     for r in results:
@@ -587,6 +606,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["platform", "bare"], default=None)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite", help="postgres: a throwaway cluster (bench/pg.py)")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne", help="manage.py serve --server")
+    parser.add_argument("--first-connect", action="store_true", help="measure every station's first connect (its connectors, configuration and connection security created); default: each connected once before, as after a restart")
     parser.add_argument("--cold", action="store_true", help="every station logs in for the first time (PBKDF2 per station); default: their credentials were verified before, as after a restart")
     parser.add_argument("--env", action="append", default=[], type=lambda s: tuple(s.split("=", 1)), help="NAME=VALUE for the platform")
     parser.add_argument("--json", default=None, help="also write the figures to this file")

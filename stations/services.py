@@ -506,26 +506,25 @@ def _equipment_status_update(model, fields: dict[str, Any], where: str, params: 
 
 def station_configuration_store(*, station: Station, keys: list[dict[str, Any]]) -> int:
     """1.6 GetConfiguration.conf configurationKey: replace the stored keys with what the station reported."""
-    rows = [
-        ConfigurationKey(
-            station=station,
-            key=item["key"][:50],
+    reported = {
+        item["key"][:50]: (
             # A secret the station discloses (AuthorizationKey) is not kept (stations.configuration).
-            value="" if configuration_value_is_secret(key=item["key"]) else item.get("value") or "",
-            readonly=bool(item.get("readonly", False)),
+            "" if configuration_value_is_secret(key=item["key"]) else item.get("value") or "",
+            bool(item.get("readonly", False)),
         )
         for item in keys
-    ]
-    # Most reads after a boot find the keys as they were: those write nothing (reconnect storms).
-    stored = {
-        key: (value, readonly)
-        for key, value, readonly in ConfigurationKey.objects.filter(station=station).values_list("key", "value", "readonly")
     }
-    reported = {row.key for row in rows}
-    changed = [row for row in rows if stored.get(row.key) != (row.value, row.readonly)]
-    gone = set(stored) - reported
+    # Most reads after a boot find the keys as they were: those write nothing and build no
+    # instance (reconnect storms; the read is compiled once).
+    stored = {key: (value, readonly) for key, value, readonly in _configuration_query.all(station.pk)}
+    changed = [
+        ConfigurationKey(station=station, key=key, value=value, readonly=readonly)
+        for key, (value, readonly) in reported.items()
+        if stored.get(key) != (value, readonly)
+    ]
+    gone = set(stored) - set(reported)
     if not changed and not gone:
-        return len(rows)
+        return len(reported)
     with transaction.atomic():
         if gone:
             ConfigurationKey.objects.filter(station=station, key__in=gone).delete()
@@ -535,7 +534,13 @@ def station_configuration_store(*, station: Station, keys: list[dict[str, Any]])
             unique_fields=["station", "key"],
             update_fields=["value", "readonly", "updated_at"],
         )
-    return len(rows)
+    return len(reported)
+
+
+_configuration_query = PreparedQuery(
+    lambda station_id: ConfigurationKey.objects.filter(station_id=station_id).order_by().values_list("key", "value", "readonly"),
+    stand_in=-7_777_778,
+)
 
 
 def _device_model_rows(*, station: Station, item: dict[str, Any]) -> list[DeviceModelVariable]:
