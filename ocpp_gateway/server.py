@@ -85,7 +85,9 @@ class GatewayWebSocketProtocol(WebSocketProtocol):
         owner = GatewayWebSocketProtocol
         if owner._options_of is None:
             for name in _OPTIONS:
-                setattr(owner, name, getattr(self.factory, name))
+                value = getattr(self.factory, name)
+                # A function option (perMessageCompressionAccept) must not become a method.
+                setattr(owner, name, staticmethod(value) if callable(value) else value)
             owner._options_of = self.factory
         elif owner._options_of is not self.factory:
             # Another server in this process: its options on each connection, as autobahn does.

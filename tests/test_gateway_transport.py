@@ -317,3 +317,19 @@ async def test_a_flooding_station_is_slowed_then_closed_with_1008_and_its_neighb
         seen = await api.station_when(identity, lambda s: "1008" in (s["last_connection_error"] or ""), what="the reason on the page")
         assert "frames/s" in seen["last_connection_error"]
         await neighbour.assert_served(within=2.0)
+
+
+async def test_a_station_offering_permessage_deflate_connects_and_is_answered(platform, new_station):
+    # Most stations send no extension offer; some stacks (and Python's websockets by default) offer
+    # permessage-deflate. The offer is declined (frames stay as sent) and the station is served.
+    station = new_station("DEFLATE")
+    async with websockets.connect(
+        station.url + station.identity,
+        subprotocols=["ocpp1.6"],
+        additional_headers={"Authorization": basic_auth_header(station.identity, station.password)},
+        open_timeout=10,
+    ) as websocket:
+        assert websocket.response.headers.get("Sec-WebSocket-Extensions") is None
+        await websocket.send(json.dumps([2, "boot-1", "BootNotification", BOOT["1.6"]]))
+        reply = json.loads(await asyncio.wait_for(websocket.recv(), 10))
+        assert reply[:2] == [3, "boot-1"] and reply[2]["status"] == "Accepted"
