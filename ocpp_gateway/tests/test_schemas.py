@@ -1,6 +1,9 @@
-"""The jsonschema-rs pass (ocpp_gateway.schemas) never says "valid" where the library's jsonschema says
-"invalid": generated frames (tests/test_gateway_fuzz's strategies: extreme values, one in ten off its
-schema) get the same verdict from both, and an invalid frame still gets the library's CALLERROR."""
+"""The gateway's shortcuts through the ocpp library agree with it, on generated frames
+(tests/test_gateway_fuzz's strategies: extreme values, one in ten off its schema):
+- the jsonschema-rs pass (ocpp_gateway.schemas) gives the library's jsonschema verdict, and an
+  invalid frame still gets the library's CALLERROR;
+- the handlers' keyword arguments are the names the library's camel_to_snake_case gives.
+"""
 from __future__ import annotations
 
 import json
@@ -87,3 +90,22 @@ def test_decimal_charging_profiles_still_validate():
         },
     }
     messages._validate_payload(Call("1", "SetChargingProfile", payload), "1.6")
+
+
+@pytest.mark.parametrize(("version", "action"), ACTIONS)
+def test_the_gateways_snake_case_names_are_the_librarys(version, action):
+    # GatewayChargePoint._handle_call converts each key's name once per process; the handlers must
+    # get exactly the keyword arguments the library's camel_to_snake_case would give them.
+    from ocpp.charge_point import camel_to_snake_case
+
+    from ocpp_gateway.protocol import _snake_case
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(payloads(version, action))
+    def check(payload):
+        if _has_raw(payload):
+            return
+        payload = _as_received(payload)
+        assert _snake_case(payload) == camel_to_snake_case(payload)
+
+    check()
