@@ -178,10 +178,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         # AsyncConsumer.__call__ without Channels' await_many_dispatch, which made a task per frame
         # and an asyncio.wait() to take it (issue 17: CPU and memory per station). Frames are
-        # taken here, one at a time; channel-layer events in a task of their own, so that
-        # a Redis timeout costs a late remote command, never the station's socket (Channels would
-        # close it with 1011). An event only starts a task or closes the socket (ocpp_command,
-        # ocpp_close): it needs no turn between frames.
+        # taken here; channel-layer events in a task of their own, so that a Redis timeout costs a
+        # late remote command, never the station's socket (Channels would close it with 1011).
+        # Both still take turns, as under Channels: a command a handler queues (e.g. the local
+        # list update after NotifyCustomerInformation, TC_N_46) reaches the station after the
+        # answer to the frame being handled.
+        self._turn = asyncio.Lock()
         self.scope = scope
         self._tasks: set[asyncio.Task] = set()
         self._cancel_on_disconnect: set[asyncio.Task] = set()
@@ -200,7 +202,9 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.channel_name = self.channel_name or f"nolayer.{uuid.uuid4().hex}"
         try:
             while True:
-                await self.dispatch(await receive())
+                message = await receive()
+                async with self._turn:
+                    await self.dispatch(message)
         except StopConsumer:
             pass
         finally:
@@ -223,7 +227,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 delay = min(delay * 2, 10)
                 continue
             try:
-                await self.dispatch(event)
+                async with self._turn:
+                    await self.dispatch(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
