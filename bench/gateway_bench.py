@@ -428,8 +428,8 @@ def install_platform(root: Path, env: dict):
     return platform
 
 
-def run_swarm(result: Result, url: str, identities: list[str], args, server_pid: int, db_path: Path | None) -> Result:
-    result.rss_before_mb = rss_mb(server_pid)
+def run_swarm(result: Result, url: str, identities: list[str], args, server_pid: int, db_path: Path | None, rss_before: float | None = None) -> Result:
+    result.rss_before_mb = rss_mb(server_pid) if rss_before is None else rss_before
     print(f"[{result.name}] connecting {len(identities)} stations with {args.workers} client processes ...", flush=True)
     cpu0 = cpu_seconds(server_pid)
     swarm = Swarm(identities, url, args.workers, args.connect_concurrency, args.messages.split(","))
@@ -521,9 +521,12 @@ def bench_platform(args) -> Result:
             identities = prepare_stations(platform, args.stations, known=not args.cold)
             daphne = platform.start_daphne()
             print(f"[platform] {args.server} pid {daphne.process.pid} on {daphne.ocpp_url}, {args.database} (logs: {daphne.process.log_path})", flush=True)
+            # RSS per station counts from before the warm-up: what the node holds for its stations,
+            # including anything the warm-up's closed connections left behind.
+            rss_before = rss_mb(daphne.process.pid)
             if not (args.first_connect or args.cold):  # a warm-up would verify the credentials
                 warm_up(daphne.ocpp_url, identities, args)
-            return run_swarm(Result("platform"), daphne.ocpp_url, identities, args, daphne.process.pid, platform_database(platform))
+            return run_swarm(Result("platform"), daphne.ocpp_url, identities, args, daphne.process.pid, platform_database(platform), rss_before=rss_before)
         finally:
             platform.stop()
 

@@ -31,6 +31,7 @@ from ocpp.messages import Call, CallError, MessageType
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
 from health import metrics
+from ocpp_gateway import gc_tuning
 from ocpp_gateway.auth import AuthResult, LoginAdmission, station_authenticate
 from ocpp_gateway.ratelimit import FrameRate
 from ocpp_gateway.message_log import buffer as message_log
@@ -429,6 +430,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await super().websocket_disconnect(message)
 
     async def disconnect(self, code) -> None:
+        gc_tuning.connection_closed()
         if self.station_id is None:
             return
         if code == CLOSE_TOO_BIG and not self._closing:
