@@ -70,7 +70,9 @@ def warm_up() -> None:
 
 def _maintain(stop: threading.Event) -> None:
     global _closed
-    last_full = time.monotonic()
+    # The start-up collection does not count: the first storm's closed connections are reclaimed
+    # as soon as there are enough of them.
+    last_full = time.monotonic() - RECLAIM_EVERY
     while not stop.wait(FREEZE_EVERY):
         started = time.monotonic()
         since = started - last_full
