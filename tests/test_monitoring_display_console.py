@@ -104,3 +104,28 @@ async def test_an_operator_sets_monitors_reads_them_and_sets_a_display_message_i
             await expect(page.locator("#display-messages")).to_contain_text("Welkom bij Switch")
             await page.locator("#variable-monitors").scroll_into_view_if_needed()
             await page.screenshot(path=str(REPO_ROOT / "screenshots" / "station-monitors-display.png"), full_page=True)
+
+
+async def test_a_newer_actions_result_is_not_overwritten_by_an_earlier_command_still_running(platform, new_station):
+    from tests.raw_station import RawStation
+
+    created = new_station("SLOW")
+    raw = await RawStation.open(created.url, created.identity, created.password, "2.0.1")
+    try:
+        await raw.boot()  # from here on the station answers nothing: the next command keeps running
+        async with console_page(platform) as page:
+            await page.goto(f"/console/stations/{created.identity}/maintenance/")
+            await open_action(page, "Set display message", "set_display_message")
+            await page.select_option("#action-set_display_message-priority", value="InFront")
+            await page.fill("#action-set_display_message-content", "Welkom")
+            await page.click("#dlg-action-set_display_message input[type=submit]")
+            await expect(page.locator("#action-result")).to_contain_text("Set display message")
+            await open_action(page, "Set variable monitoring", "set_variable_monitoring")
+            await page.fill("#action-set_variable_monitoring-monitors", "EVSE@1.Power Upper 11000")
+            await page.click("#dlg-action-set_variable_monitoring input[type=submit]")
+            await expect(page.locator("#action-result")).to_contain_text("type must be one of")
+            # The earlier command is followed every second; it must not take the box back.
+            await page.wait_for_timeout(2500)
+            await expect(page.locator("#action-result")).to_contain_text("type must be one of")
+    finally:
+        await raw.close()

@@ -83,6 +83,10 @@ const Console = {
   async submitAction(form) {
     const result = document.getElementById("action-result");
     const dialog = form.closest("dialog");
+    // The box shows the newest action only: an earlier command still being followed must not
+    // overwrite it (its poll stops once the box belongs to a newer action).
+    const turn = String((Number(result.dataset.turn) || 0) + 1);
+    result.dataset.turn = turn;
     result.hidden = false;
     result.className = "command-result waiting";
     result.textContent = "Sending…";
@@ -95,13 +99,15 @@ const Console = {
       });
       const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
       if (dialog) dialog.close();
+      if (result.dataset.turn !== turn) return;
       if (!response.ok) {
         result.className = "command-result failed";
         result.textContent = data.error || JSON.stringify(data);
         return;
       }
-      Console.followCommand(data, result);
+      Console.followCommand(data, result, turn);
     } catch (e) {
+      if (result.dataset.turn !== turn) return;
       result.className = "command-result failed";
       result.textContent = `Could not send: ${e.message}`;
     }
@@ -135,7 +141,8 @@ const Console = {
     poll();
   },
 
-  followCommand(command, result) {
+  followCommand(command, result, turn) {
+    const current = () => turn === undefined || result.dataset.turn === turn;
     const show = (c) => {
       result.dataset.status = c.status;
       result.className = `command-result ${c.done ? (c.ok ? "ok" : "failed") : "waiting"}`;
@@ -145,8 +152,10 @@ const Console = {
     show(command);
     if (command.done || !command.status_url) return;
     const poll = async () => {
+      if (!current()) return;
       try {
         const c = await Console.getJSON(command.status_url);
+        if (!current()) return;
         show(c);
         if (c.done) {
           document.querySelectorAll("[data-refresh]").forEach(Console.refreshNow);
