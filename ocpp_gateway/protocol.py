@@ -378,6 +378,13 @@ def _takes_unique_id(handler: Callable[..., Any]) -> bool:
     return "call_unique_id" in inspect.signature(handler).parameters
 
 
+def _invoke(handler: Callable[..., Any], charge_point: Any, payload: dict[str, Any], unique_id: str) -> Any:
+    # As the library: call_unique_id only to a handler that names it.
+    if _takes_unique_id(handler):
+        return handler(charge_point, **payload, call_unique_id=unique_id)
+    return handler(charge_point, **payload)
+
+
 class SharedRoutes(Mapping):
     """The `ocpp` library's route map, computed once per class instead of once per connection.
 
@@ -550,12 +557,8 @@ class GatewayChargePoint:
         if validate:
             await ocpp_messages.validate_payload(msg, self._ocpp_version)
         snake_case_payload = _snake_case(msg.payload)
-        on_action = entry["_on_action"]
         try:
-            if _takes_unique_id(on_action):
-                response = on_action(self, **snake_case_payload, call_unique_id=msg.unique_id)
-            else:
-                response = on_action(self, **snake_case_payload)
+            response = _invoke(entry["_on_action"], self, snake_case_payload, msg.unique_id)
             if inspect.isawaitable(response):
                 response = await response
         except Exception as e:
@@ -568,10 +571,7 @@ class GatewayChargePoint:
         await self._send(result.to_json())
         after_action = entry.get("_after_action")
         if after_action is not None:
-            if _takes_unique_id(after_action):
-                response = after_action(self, **snake_case_payload, call_unique_id=msg.unique_id)
-            else:
-                response = after_action(self, **snake_case_payload)
+            response = _invoke(after_action, self, snake_case_payload, msg.unique_id)
             if inspect.isawaitable(response):
                 asyncio.ensure_future(response)
         return response

@@ -35,25 +35,21 @@ class FastValidator:
         except Exception:  # a schema it cannot compile: the library's validator alone
             self.fast = None
 
+    def _confirmed(self, instance: Any) -> bool:
+        """jsonschema-rs says valid; False means "ask the library's validator", not "invalid"."""
+        if self.fast is None:
+            return False
+        try:
+            return self.fast.is_valid(instance)
+        except Exception:  # values it cannot read (Decimal, a lone surrogate)
+            return False
+
     def is_valid(self, instance: Any) -> bool:
-        fast = self.fast
-        if fast is not None:
-            try:
-                if fast.is_valid(instance):
-                    return True
-            except Exception:  # values it cannot read (Decimal): ask the library's validator
-                pass
-        return self.slow.is_valid(instance)
+        return self._confirmed(instance) or self.slow.is_valid(instance)
 
     def validate(self, instance: Any) -> None:
-        fast = self.fast
-        if fast is not None:
-            try:
-                if fast.is_valid(instance):
-                    return
-            except Exception:
-                pass
-        self.slow.validate(instance)
+        if not self._confirmed(instance):
+            self.slow.validate(instance)
 
     def __getattr__(self, name: str) -> Any:
         # iter_errors, schema, ...: the library's validator answers.

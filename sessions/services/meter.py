@@ -14,11 +14,11 @@ from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 
 from sessions.models import MeterSample, Session, SessionStatus
-from switchplatform.prepared import placeholders
 from sessions.readings import MeterReport, Reading
 from sessions.services.bookkeeping import AGGREGATE_FIELDS, in_window, merge_readings, v16_session
 from stations.models import Station
 from stations.services import station_inputs_ignored
+from switchplatform.prepared import placeholders
 
 SAMPLE_COLUMNS = ["session_id", "station_id", "evse_id", "timestamp", "context", "energy_wh", "power_w", "current_a", "soc"]
 
