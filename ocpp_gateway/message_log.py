@@ -98,14 +98,20 @@ def _write(rows: list[Row]) -> None:
         )
         for station_id, direction, message_type, action, unique_id, payload, note, time in rows
     ]
-    sql = (
-        f"INSERT INTO {Message._meta.db_table} "
-        "(station_id, direction, message_type, action, unique_id, payload, note, time) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    )
+    columns = "(station_id, direction, message_type, action, unique_id, payload, note, time)"
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(params), 500):
-            cursor.executemany(sql, params[start : start + 500])
+        if connection.vendor == "postgresql":
+            # COPY: a third of the INSERTs' time in the database and a quarter of their CPU here
+            # (20 vs 56 us of wall time per row, measured at 200 rows a batch, issue 17).
+            # psycopg's own cursor: its errors become Django's here, so that a lost connection
+            # stays "the database is away" (retried) and not a bad row (quarantined).
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {Message._meta.db_table} {columns} FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {Message._meta.db_table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            for start in range(0, len(params), 500):
+                cursor.executemany(sql, params[start : start + 500])
         seen = {row[0] for row in rows if row[1] == "in"}
         if seen:
             stations_mark_seen(station_ids=seen, at=max(row[7] for row in rows))
@@ -116,6 +122,9 @@ def _adapters() -> tuple[Callable[[Any], Any], Callable[[datetime], Any]]:
     UTC, where their checks cost as much as the rest of a row's write (their results, inlined)."""
     if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC":
         return json.dumps, _naive_utc_text
+    if connection.vendor == "postgresql":
+        # COPY takes the JSON as text and adapts the aware datetime itself.
+        return _json_or_null, _same
     payload_field = _payload_field()
     return (lambda payload: payload_field.get_db_prep_value(payload, connection)), connection.ops.adapt_datetimefield_value
 
@@ -124,6 +133,15 @@ def _payload_field():
     from ocpp_gateway.models import Message
 
     return Message._meta.get_field("payload")
+
+
+def _json_or_null(payload: Any) -> str | None:
+    # A payload of None is SQL NULL, as Django's JSONField stores it.
+    return None if payload is None else json.dumps(payload)
+
+
+def _same(at: datetime) -> datetime:
+    return at
 
 
 def _naive_utc_text(at: datetime) -> str:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.pg import PostgresServer
-from tests.servers import ADMIN_USERNAME, Platform, simulated_station, station_password, unique_identity, wait_for
+from tests.neighbours import neighbour_station
+from tests.servers import ADMIN_USERNAME, Platform, RawStation, simulated_station, station_password, unique_identity, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -94,3 +95,36 @@ async def test_a_reservation_and_an_alert_rule_on_postgresql(pg_platform):
             timeout=30, interval=1, what="the fault alert (embedded beat)",
         )
     assert alerts[0]["title"].startswith(f"{identity} EVSE 1") and alerts[0]["rule"] == rule["name"]
+
+
+async def test_a_frame_postgresql_cannot_store_costs_no_other_row(pg_platform):
+    """The message log's COPY on PostgreSQL: a text with NUL (\\u0000 is valid JSON, but not in jsonb)
+    fails its batch; the frame is still answered, its row quarantined with a row in its place, and the
+    neighbour's rows in the same moment are written."""
+    api = pg_platform.api
+    network = api.ensure_network("PG")["name"]
+    identity, password = unique_identity("PGNUL"), station_password()
+    api.create_station(identity=identity, password=password, network=network)
+    async with neighbour_station(pg_platform, network=network) as neighbour:
+        raw = await RawStation.open(pg_platform.ocpp_url, identity=identity, password=password, ocpp_version="1.6")
+        try:
+            booted = await raw.call("BootNotification", {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"})
+            assert booted[2]["status"] == "Accepted"
+            answers = await asyncio.gather(
+                raw.call("DataTransfer", {"vendorId": "RawCo", "data": "a\u0000b"}, unique_id="nul-1"),
+                neighbour.assert_served(),
+            )
+            assert answers[0][0] == 3  # answered: what it carried is stored (quarantined), not lost
+            assert (await raw.call("Heartbeat", {}))[0] == 3
+        finally:
+            await raw.close()
+        await neighbour.assert_served()
+
+    def logged():
+        rows = api.get("/api/messages/", params={"station": identity}, expect=200).json()["results"]
+        return {(row["unique_id"], row["direction"]): row for row in rows} if len(rows) >= 6 else None
+
+    rows = await asyncio.to_thread(wait_for, logged, timeout=20, what="the station's log")
+    kept = rows[("nul-1", "in")]
+    assert kept["payload"] is None and "quarantined row #" in kept["note"]
+    assert rows[("nul-1", "out")]["action"] == "DataTransfer"
