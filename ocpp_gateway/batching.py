@@ -22,10 +22,11 @@ import asyncio
 import logging
 import threading
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from channels.db import database_sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from health import metrics
 
@@ -57,6 +58,9 @@ class BatchWriter(Generic[T]):
     # Named in the flusher task, in log lines and in quarantined rows.
     what = "a batch"
     kind = "row"
+    # Written in a thread of its own where the database allows it (see _own_executor).
+    own_writer = False
+    _executor: ThreadPoolExecutor | None = None
 
     def __init__(self) -> None:
         self._items: list[T] = []
@@ -216,12 +220,29 @@ class BatchWriter(Generic[T]):
             # On the shared database thread, like the handlers: SQLite has one writer at a time,
             # and writers in several threads wait on each other in its busy handler.
             with metrics.timed(metrics.batch_flush_seconds, type(self).__name__):
-                await database_sync_to_async(self.write_isolating)(items)
+                await self._in_database_thread(self.write_isolating)(items)
         except _Unwritten as unwritten:
             self._put_back(unwritten.items, tickets)
             raise DatabaseUnavailable(str(unwritten.__cause__)) from unwritten.__cause__
         metrics.batch_rows.labels(metrics.NODE, type(self).__name__).inc(len(items))
         _resolve(tickets)
+
+    def _in_database_thread(self, function):
+        executor = self._own_executor()
+        if executor is None:
+            return database_sync_to_async(function)
+        return database_sync_to_async(function, thread_sensitive=False, executor=executor)
+
+    def _own_executor(self) -> ThreadPoolExecutor | None:
+        """A writer of its own for this buffer where the database takes concurrent writers
+        (PostgreSQL): its batches no longer queue behind the handlers' and the other buffer's
+        database work on the one shared thread. SQLite has one writer at a time: there, writers in
+        several threads would only wait on each other in its busy handler."""
+        if not self.own_writer or connection.vendor == "sqlite":
+            return None
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ocpp-writer-{type(self).__name__}")
+        return self._executor
 
     def flush_sync(self) -> int:
         """For shutdown (atexit) and sync tests: write whatever is buffered, in this thread."""

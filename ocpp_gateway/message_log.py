@@ -34,6 +34,7 @@ Row = tuple[int, str, int | None, str, str, Any, str, datetime]
 class MessageBuffer(BatchWriter[Row]):
     what = "the OCPP message log"
     kind = "message"
+    own_writer = True
 
     def size(self) -> int:
         return FLUSH_SIZE
