@@ -136,7 +136,9 @@ def test_a_frame_not_stored_within_the_commit_timeout_is_refused_and_its_row_sti
                 await asyncio.sleep(0.05)
         await message_log.buffer.stop()
 
-    asyncio.run(scenario())
+    # Bounded: this scenario hung once in a full CI run (main loop idle, database thread idle, not
+    # reproduced in 20 runs since); a failure with its traceback beats a CI that never ends.
+    asyncio.run(asyncio.wait_for(scenario(), 60))
     assert Message.objects.filter(station=station_a, unique_id="hb-late").count() == 1
     assert not QuarantinedRow.objects.exists()
 
