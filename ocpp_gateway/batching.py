@@ -217,8 +217,9 @@ class BatchWriter(Generic[T]):
 
     async def _write_batch(self, items: list[T], tickets: list[asyncio.Future]) -> None:
         try:
-            # On the shared database thread, like the handlers: SQLite has one writer at a time,
-            # and writers in several threads wait on each other in its busy handler.
+            # On the shared database thread, like the handlers (SQLite has one writer at a time,
+            # and writers in several threads wait on each other in its busy handler); a buffer with
+            # own_writer has a thread of its own on PostgreSQL.
             with metrics.timed(metrics.batch_flush_seconds, type(self).__name__):
                 await self._in_database_thread(self.write_isolating)(items)
         except _Unwritten as unwritten:
