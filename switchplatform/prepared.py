@@ -43,13 +43,13 @@ class PreparedQuery(Generic[M]):
             if len(slots) != 1:
                 raise ValueError("a prepared query takes exactly one value")
             klass_info, select = compiler.klass_info, compiler.select
-            fields = [column[0] for column in select[0 : compiler.col_count]]
-            if compiler.has_composite_fields(fields):
+            columns = [column[0] for column in select[0 : compiler.col_count]]
+            if compiler.has_composite_fields(columns):
                 raise ValueError("a prepared query takes no composite fields")
             compiled = {
                 "sql": sql, "params": list(params), "slot": slots[0], "compiler": compiler, "model": None,
                 # What results_iter() would work out again for every query: ~40 % of a login's CPU.
-                "converters": compiler.get_converters(fields),
+                "converters": compiler.get_converters(columns),
                 # SQLite's cursor rewrites %s to ? with a regex over the whole SQL on every execute:
                 # ~40 us for a login's 2 KB query. Done once here.
                 "qmark_sql": FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%") if connection.vendor == "sqlite" else None,
