@@ -487,9 +487,10 @@ def warm_up(url: str, identities: list[str], args) -> None:
         swarm.close()
     connected = sum(r["connected"] for r in reports)
     print(f"[platform] warm-up: {connected} stations connected and booted once in {time.perf_counter() - started:.1f}s (not measured)", flush=True)
-    # Their disconnects written, and one pass of the node's gc upkeep (every 10 s). It reclaims
-    # closed connections at most once per gc_tuning.RECLAIM_EVERY (60 s): after a large warm-up a
-    # later full collection can still fall into the measured phases (9,800 stations, 2026-12-07).
+    # Their disconnects written, and one pass of the node's gc upkeep (every 10 s). Closed
+    # connections are freed by reference counting; a full collection in the measured phases
+    # (gc_tuning: only when closed connections are still held) shows in daphne's log as a
+    # "generation 2 pause".
     time.sleep(12)
 
 

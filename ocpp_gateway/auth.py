@@ -209,6 +209,21 @@ _login_query = PreparedQuery(
     .order_by()[:1]
 )
 
+def _without_back_references(station: Station) -> Station:
+    """The station, its one-to-one rows (credential, connection security) no longer caching it.
+
+    Django caches a one-to-one both ways: station -> credential -> station is a cycle, and the
+    station lives as long as its connection. Reference counting then cannot free a closed
+    connection; only a full collection over the whole heap can (ocpp_gateway.gc_tuning).
+    """
+    for related in station._state.fields_cache.values():
+        cache = getattr(getattr(related, "_state", None), "fields_cache", None)
+        if cache:
+            for name in [name for name, value in cache.items() if value is station]:
+                del cache[name]
+    return station
+
+
 _HEX_KEY = re.compile(r"^(?:[0-9A-Fa-f]{2}){16,20}$")
 
 
@@ -271,6 +286,8 @@ def station_authenticate(
     throttled = throttle and login_throttled(client_address=client_address, identity=identity)
 
     station = _login_query.first(identity)
+    if station is not None:
+        _without_back_references(station)
     credentials = _basic_credentials(headers)
     forms = _password_forms(credentials[1]) if credentials else [None]
     reason = ""
@@ -287,7 +304,7 @@ def station_authenticate(
             )
             if admission.accepted:
                 station_connection_secured(station=station, profile=admission.profile, client_cn=tls.client_cn)
-                return AuthResult(station, profile=admission.profile)
+                return AuthResult(_without_back_references(station), profile=admission.profile)
         reason = admission.reason
 
     if throttled:

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from channels.db import database_sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, close_old_connections, connections
 
 from health import metrics
 
@@ -239,7 +239,9 @@ class BatchWriter(Generic[T]):
         (PostgreSQL): its batches no longer queue behind the handlers' and the other buffer's
         database work on the one shared thread. SQLite has one writer at a time: there, writers in
         several threads would only wait on each other in its busy handler."""
-        if not self.own_writer or connection.vendor == "sqlite":
+        # The engine from the settings, not connection.vendor: on the event loop that would make a
+        # DatabaseWrapper per task (asgiref's Local is per context), cyclic garbage each time.
+        if not self.own_writer or connections.settings[DEFAULT_DB_ALIAS]["ENGINE"].endswith("sqlite3"):
             return None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ocpp-writer-{type(self).__name__}")

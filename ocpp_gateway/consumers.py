@@ -430,7 +430,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await super().websocket_disconnect(message)
 
     async def disconnect(self, code) -> None:
-        gc_tuning.connection_closed()
+        gc_tuning.connection_closed(self)
         if self.station_id is None:
             return
         if code == CLOSE_TOO_BIG and not self._closing:

@@ -23,6 +23,7 @@ import logging
 import re
 import sys
 import uuid
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
@@ -398,7 +399,9 @@ class SharedRoutes(Mapping):
     __slots__ = ("_owner", "_routes")
 
     def __init__(self, owner: Any, routes: dict[str, dict[str, Any]]) -> None:
-        self._owner = owner
+        # Weak: the ChargePoint holds its route map; a cycle would leave every closed
+        # connection's ChargePoint to a full collection (ocpp_gateway.gc_tuning).
+        self._owner = weakref.ref(owner)
         self._routes = routes
 
     @staticmethod
@@ -411,7 +414,7 @@ class SharedRoutes(Mapping):
 
     def __getitem__(self, action: str) -> dict[str, Any]:
         return {
-            key: value.__get__(self._owner) if key in ("_on_action", "_after_action") else value
+            key: value.__get__(self._owner()) if key in ("_on_action", "_after_action") else value
             for key, value in self._routes[action].items()
         }
 

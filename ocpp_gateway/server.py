@@ -24,15 +24,18 @@ Close codes 1008 and 1009 are the server's to send (RFC 6455 §7.4.1) but autoba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import logging
+import weakref
 
 from autobahn.websocket.types import ConnectionDeny
 from autobahn.util import encode_truncate
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
-from twisted.internet import tcp
+from twisted.internet import defer, tcp
 
 from ocpp_gateway.lean_queue import LeanQueue
 
@@ -56,12 +59,15 @@ class _InboundQueue(LeanQueue):
 
     def __init__(self, protocol: GatewayWebSocketProtocol) -> None:
         super().__init__()
-        self._protocol = protocol
+        # Weak: the protocol holds its queue, and a cycle would leave every closed connection's
+        # objects to a full collection (gc_tuning) instead of reference counting.
+        self._protocol = weakref.ref(protocol)
 
     async def get(self):
         item = await super().get()
-        if self._protocol.reading_paused and self.qsize() <= INBOUND_LOW_WATER:
-            self._protocol.resume_reading()
+        protocol = self._protocol()
+        if protocol is not None and protocol.reading_paused and self.qsize() <= INBOUND_LOW_WATER:
+            protocol.resume_reading()
         return item
 
 
@@ -181,6 +187,13 @@ class GatewayWebSocketProtocol(WebSocketProtocol):
             {"path": self.request.path, "client": "%s:%s" % tuple(self.client_addr) if self.client_addr else None},
         )
 
+    def connectionLost(self, reason):
+        super().connectionLost(reason)
+        # autobahn resolves is_closed with the protocol itself: a cycle that would leave this
+        # connection's objects to a full collection (ocpp_gateway.gc_tuning) instead of reference
+        # counting. Whoever waits on it later still finds it resolved.
+        self.is_closed = defer.succeed(None)
+
     # --- memory -----------------------------------------------------------------------------
 
     def onOpen(self):
@@ -285,6 +298,15 @@ class GatewayServer(Server):
             application_instance, loop=asyncio.get_event_loop()
         )
         return input_queue
+
+    def protocol_disconnected(self, protocol):
+        super().protocol_disconnected(protocol)
+        if isinstance(protocol, WebRequest) and protocol.transport is None and protocol.channel is not None:
+            # An upgraded request (daphne handed its transport to the websocket protocol): its
+            # HTTP channel serves nothing more but still lists it, a cycle left to a full
+            # collection for every connection (ocpp_gateway.gc_tuning).
+            with contextlib.suppress(ValueError):
+                protocol.channel.requests.remove(protocol)
 
     def _reply_to(self, protocol):
         async def send(message):

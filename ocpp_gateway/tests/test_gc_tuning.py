@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import gc
+import time
+import weakref
+
+import pytest
 
 from ocpp_gateway import gc_tuning
 
@@ -25,36 +29,62 @@ def test_tuning_freezes_the_start_up_heap_and_keeps_collection_on():
         gc.set_threshold(*before)
 
 
-def test_closed_connections_frozen_while_alive_are_reclaimed_soon(monkeypatch):
-    import time
-    import weakref
+class Connection:
+    pass
 
-    class Connection:
-        pass
 
+def _frozen_dead_cycle() -> weakref.ref:
+    """A cycle alive long enough to be frozen by the upkeep, then dropped: only a full
+    collection after an unfreeze finds it."""
+    connection = Connection()
+    connection.self = connection
+    alive = weakref.ref(connection)
+    gc.freeze()
+    del connection
+    return alive
+
+
+@pytest.fixture
+def fast_upkeep(monkeypatch):
     monkeypatch.setattr(gc_tuning, "FREEZE_EVERY", 0.05)
     monkeypatch.setattr(gc_tuning, "RECLAIM_AFTER", 3)
     monkeypatch.setattr(gc_tuning, "RECLAIM_EVERY", 0.0)
-    monkeypatch.setattr(gc_tuning, "_closed", 0)
+    monkeypatch.setattr(gc_tuning, "_closed", [])
     before = gc.get_threshold()
     stop = gc_tuning.tune(warm=False)
-    try:
-        # A connection's objects form cycles, and live long enough to be frozen by the upkeep.
+    yield
+    stop.set()
+    gc.callbacks.remove(gc_tuning._watch)
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+def _until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_closed_connections_held_in_cycles_are_reclaimed_soon(fast_upkeep):
+    connections = [Connection() for _ in range(3)]
+    for connection in connections:
+        connection.self = connection  # closed, but a cycle holds it
+    gc.freeze()  # frozen while alive: only a full collection after an unfreeze finds them
+    held = [weakref.ref(connection) for connection in connections]
+    for connection in connections:
+        gc_tuning.connection_closed(connection)
+    del connections, connection
+    assert _until(lambda: all(ref() is None for ref in held))
+
+
+def test_closed_connections_freed_by_reference_counting_cost_no_full_collection(fast_upkeep):
+    # A dead cycle elsewhere in the frozen heap shows whether a full collection ran.
+    bystander = _frozen_dead_cycle()
+    for _ in range(10):
         connection = Connection()
-        connection.self = connection
-        alive = weakref.ref(connection)
-        gc.freeze()
-        del connection
-        time.sleep(0.2)
-        assert alive() is not None  # frozen: only a full collection after an unfreeze finds it
-        for _ in range(3):
-            gc_tuning.connection_closed()
-        deadline = time.monotonic() + 5
-        while alive() is not None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert alive() is None
-    finally:
-        stop.set()
-        gc.callbacks.remove(gc_tuning._watch)
-        gc.unfreeze()
-        gc.set_threshold(*before)
+        gc_tuning.connection_closed(connection)
+        del connection  # freed at once: nothing for a full collection to do
+    time.sleep(0.5)  # ten upkeep passes
+    assert bystander() is not None
+    assert gc_tuning._closed == []
