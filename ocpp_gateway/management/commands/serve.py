@@ -52,7 +52,9 @@ class Command(BaseCommand):
         embedded_beat_start()
         node_presence_start()
         if server == "uvicorn":
-            sys.exit(_serve_uvicorn(host, port))
+            from ocpp_gateway.uvicorn_server import serve
+
+            sys.exit(serve(host, port))
         sys.exit(GatewayCommandLineInterface().run(argv))
 
     def _forget_stale_connections(self) -> None:
@@ -71,23 +73,3 @@ class Command(BaseCommand):
             return  # not migrated yet: nothing to forget
         if stale:
             self.stdout.write(f"Marked {stale} station(s) offline that a previous, stopped process left connected.")
-
-
-def _serve_uvicorn(host: str, port: int) -> int:
-    """uvicorn on uvloop and httptools, websockets by the `websockets` library (issue 17).
-
-    Measured in bench/gateway_bench.py --server uvicorn (README, Benchmarks). Like daphne here: no
-    proxy headers (certificates.proxy decides whom to believe), no lifespan (nothing to start),
-    keep-alive pings every 20 s. A large listen backlog: a reconnect storm opens thousands of
-    connections at once. uvicorn has no handshake timeout of its own; the login admission
-    (ocpp_gateway.auth.LoginAdmission) answers 503 to logins that would queue too long.
-    """
-    import uvicorn
-
-    config = uvicorn.Config(
-        "switchplatform.asgi:application", host=host, port=port, loop="uvloop", http="httptools",
-        ws="websockets", lifespan="off", proxy_headers=False, server_header=False, backlog=4096,
-        access_log=False, log_level="warning",
-    )
-    uvicorn.Server(config).run()
-    return 0
