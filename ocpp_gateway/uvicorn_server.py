@@ -5,14 +5,18 @@ which keeps a connection's keep-alive pings as timers of the loop. Its legacy pr
 ``ws="websockets"``, ran four tasks per connection and, with every closed connection, left the
 protocol in a reference cycle (its handler wrapped in a closure over itself).
 
-Like daphne here: no proxy headers (certificates.proxy decides whom to believe), no lifespan
-(nothing to start), keep-alive pings every 20 s, a large listen backlog (a reconnect storm opens
-thousands of connections at once). uvicorn has no handshake timeout of its own; the login admission
+Like daphne here: no permessage-deflate (OCPP frames are small; a zlib state per station that
+offers it would cost more than the rest of its connection), no proxy headers (certificates.proxy
+decides whom to believe), no lifespan (nothing to start), keep-alive pings every 20 s, a large
+listen backlog (a reconnect storm opens thousands of connections at once). uvicorn has no handshake timeout of its own; the login admission
 (ocpp_gateway.auth.LoginAdmission) answers 503 to logins that would queue too long.
 """
 from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from ocpp_gateway.lean_queue import LeanQueue
 
 
 class GatewayHttpToolsProtocol(HttpToolsProtocol):
@@ -29,12 +33,26 @@ class GatewayHttpToolsProtocol(HttpToolsProtocol):
         self.parser = None  # type: ignore[assignment]
 
 
+class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's Sans-I/O websocket protocol with a LeanQueue for the frames the consumer has not
+    taken yet: an asyncio.Queue is ~2.5 KB per station even when empty (ocpp_gateway.lean_queue).
+    The consumer is its only getter."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = LeanQueue()  # type: ignore[assignment]
+
+
 def serve(host: str, port: int) -> int:
     import uvicorn
+    from django.conf import settings
 
     config = uvicorn.Config(
         "switchplatform.asgi:application", host=host, port=port, loop="uvloop", http=GatewayHttpToolsProtocol,
-        ws="websockets-sansio", lifespan="off", proxy_headers=False, server_header=False, backlog=4096,
+        ws=GatewayWebSocketProtocol, ws_per_message_deflate=False,
+        # A larger frame closes the socket with 1009 while it arrives, not once it is buffered whole
+        # (the consumer notes it on the station, as under daphne).
+        ws_max_size=settings.OCPP_MAX_FRAME_BYTES, lifespan="off", proxy_headers=False, server_header=False, backlog=4096,
         access_log=False, log_level="warning",
     )
     uvicorn.Server(config).run()

@@ -40,7 +40,7 @@ CONNECTION_TYPES = {
         "django.db.backends.sqlite3.base.DatabaseWrapper",
     ),
     "uvicorn": STATION_TYPES + (
-        "uvicorn.protocols.websockets.websockets_sansio_impl.WebSocketsSansIOProtocol",
+        "ocpp_gateway.uvicorn_server.GatewayWebSocketProtocol",
         "ocpp_gateway.uvicorn_server.GatewayHttpToolsProtocol",
         "httptools.parser.parser.HttpRequestParser",
         "uvloop.loop.TCPTransport",

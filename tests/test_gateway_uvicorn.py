@@ -4,9 +4,11 @@ socket that stays open, and an operator's action reaching the station and its an
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from simulator import basic_auth_header
 from tests.conftest import RedisPlatform
@@ -81,3 +83,23 @@ async def test_an_operators_action_reaches_the_station_and_its_answer_is_recorde
     rows = await asyncio.to_thread(api.results, "/api/messages/", station=identity)
     actions = {row["action"] for row in rows}
     assert {"BootNotification", "Heartbeat", "TriggerMessage"} <= actions
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_an_oversized_frame_closes_with_1009_and_a_note_and_the_neighbour_is_served(version, uvicorn_platform):
+    identity, password = new_station(uvicorn_platform, version)
+    neighbour_identity, neighbour_password = new_station(uvicorn_platform, version)
+    async with simulated_station(version, identity=neighbour_identity, password=neighbour_password, url=uvicorn_platform.ocpp_url) as neighbour:
+        raw = await RawStation.open(uvicorn_platform.ocpp_url, identity=identity, password=password, ocpp_version=version)
+        reply = await raw.call("BootNotification", BOOT[version])
+        assert reply[0] == 3, reply
+        await raw.send(json.dumps([2, "big-1", "DataTransfer", {"vendorId": "RawCo", "data": "x" * 100_000}]))
+        with pytest.raises(ConnectionClosed):
+            while True:
+                await raw.recv(10)
+        assert raw.websocket.close_code == 1009, (raw.websocket.close_code, raw.websocket.close_reason)
+        seen = await uvicorn_platform.api.station_when(
+            identity, lambda s: "1009" in (s["last_connection_error"] or ""), what="the note"
+        )
+        assert "65536" in seen["last_connection_error"]
+        assert await neighbour.heartbeat()
