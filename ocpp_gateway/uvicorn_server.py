@@ -34,13 +34,24 @@ class GatewayHttpToolsProtocol(HttpToolsProtocol):
 
 
 class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's Sans-I/O websocket protocol with a LeanQueue for the frames the consumer has not
-    taken yet: an asyncio.Queue is ~2.5 KB per station even when empty (ocpp_gateway.lean_queue).
-    The consumer is its only getter."""
+    """uvicorn's Sans-I/O websocket protocol, lighter per connection: a LeanQueue for the frames
+    the consumer has not taken yet (an asyncio.Queue is ~2.5 KB even when empty; the consumer is
+    its only getter), and the handshake released once the socket is open."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.queue = LeanQueue()  # type: ignore[assignment]
+
+    def start_keepalive(self) -> None:
+        # Called once, right after the handshake's answer left (websocket.accept): a hook with
+        # no cost per frame, unlike overriding send().
+        super().start_keepalive()
+        # The handshake was read once, by the login (ocpp_gateway.consumers.connect): its request
+        # and response (parsed headers) and the scope's header list (shared with the consumer's
+        # scope) would otherwise stay for the connection's life, ~5 KB a station (issue 17:
+        # 30 KB each at 10,000). As ocpp_gateway.server does under daphne.
+        self.request = self.response = None  # type: ignore[assignment]
+        self.scope["headers"].clear()  # type: ignore[attr-defined]
 
 
 def serve(host: str, port: int) -> int:
