@@ -18,6 +18,8 @@ BOOT = {
     "1.6": {"chargePointVendor": "E2E", "chargePointModel": "Raw"},
     "2.0.1": {"reason": "PowerUp", "chargingStation": {"vendorName": "E2E", "model": "Raw"}},
 }
+# The CALLERROR errorCode of a frame that is not well-formed OCPP-J, per version.
+SYNTAX = {"1.6": "FormationViolation", "2.0.1": "FormatViolation"}
 
 
 class RawStation:

@@ -12,6 +12,7 @@ import pytest
 from ocpp.messages import CallResult, validate_payload
 
 from tests.servers import RawStation
+from tests.raw_station import SYNTAX
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +20,6 @@ BOOT = {
     "1.6": {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"},
     "2.0.1": {"chargingStation": {"vendorName": "RawCo", "model": "Raw-1"}, "reason": "PowerUp"},
 }
-SYNTAX = {"1.6": "FormationViolation", "2.0.1": "FormatViolation"}
 UNREADABLE = {"1.6": "FormationViolation", "2.0.1": "RpcFrameworkError"}
 BAD_TYPE_ID = {"1.6": "FormationViolation", "2.0.1": "MessageTypeNotSupported"}
 

@@ -17,11 +17,11 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from simulator import basic_auth_header, open_websocket
 from stations.models import password_hex
 from tests.neighbours import neighbour_station
+from tests.raw_station import SYNTAX
 from tests.servers import RawStation, simulated_station, unique_identity
 
 pytestmark = pytest.mark.e2e
 
-SYNTAX = {"1.6": "FormationViolation", "2.0.1": "FormatViolation"}
 BOOT = {
     "1.6": {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"},
     "2.0.1": {"chargingStation": {"vendorName": "RawCo", "model": "Raw-1"}, "reason": "PowerUp"},

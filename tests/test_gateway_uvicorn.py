@@ -1,6 +1,7 @@
 """The platform served by uvicorn (`manage.py serve --server uvicorn`, issue 17) answers stations as
 daphne does: logins refused at the upgrade with HTTP 401, a bad frame answered with a CALLERROR on a
-socket that stays open, and an operator's action reaching the station and its answer recorded."""
+socket that stays open and an oversized one closed with 1009, another station served and logged
+meanwhile, and an operator's action reaching the station and its answer recorded."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,8 @@ from websockets.exceptions import ConnectionClosed
 
 from simulator import basic_auth_header
 from tests.conftest import RedisPlatform
+from tests.neighbours import neighbour_station
+from tests.raw_station import BOOT, SYNTAX
 from tests.scripted_station import act, final
 from tests.servers import RawStation, simulated_station, station_password, unique_identity
 from tests.test_gateway_auth import refused_status
@@ -19,11 +22,6 @@ from tests.test_gateway_auth import refused_status
 pytestmark = pytest.mark.e2e
 
 VERSIONS = ["1.6", "2.0.1"]
-SYNTAX = {"1.6": "FormationViolation", "2.0.1": "FormatViolation"}
-BOOT = {
-    "1.6": {"chargePointVendor": "Switch", "chargePointModel": "UV-1"},
-    "2.0.1": {"reason": "PowerUp", "chargingStation": {"vendorName": "Switch", "model": "UV-1"}},
-}
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +54,21 @@ async def test_a_wrong_password_is_refused_with_401_before_the_websocket_opens(v
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_a_bad_frame_gets_a_callerror_and_the_socket_stays_open(version, uvicorn_platform):
     identity, password = new_station(uvicorn_platform, version)
-    raw = await RawStation.open(uvicorn_platform.ocpp_url, identity=identity, password=password, ocpp_version=version)
-    try:
-        reply = await raw.call("BootNotification", BOOT[version])
-        assert reply[0] == 3 and reply[2]["status"] == "Accepted", reply
-        await raw.send('[2, "bad-1", "Heartbeat", {')
-        while (frame := await raw.recv(5))[0] != 4:
-            pass  # the platform's own requests after the boot, answered by RawStation
-        assert frame[1:3] == ["bad-1", SYNTAX[version]], frame
-        reply = await raw.call("Heartbeat", {})
-        assert reply[0] == 3 and "currentTime" in reply[2], reply
-    finally:
-        await raw.close()
+    async with neighbour_station(uvicorn_platform) as neighbour:
+        raw = await RawStation.open(uvicorn_platform.ocpp_url, identity=identity, password=password, ocpp_version=version)
+        try:
+            reply = await raw.call("BootNotification", BOOT[version])
+            assert reply[0] == 3 and reply[2]["status"] == "Accepted", reply
+            await raw.send('[2, "bad-1", "Heartbeat", {')
+            while (frame := await raw.recv(5))[0] != 4:
+                pass  # the platform's own requests after the boot, answered by RawStation
+            assert frame[1:3] == ["bad-1", SYNTAX[version]], frame
+            reply = await raw.call("Heartbeat", {})
+            assert reply[0] == 3 and "currentTime" in reply[2], reply
+        finally:
+            await raw.close()
+        # Another station's heartbeat answered and both its frames in its message log.
+        await neighbour.assert_served()
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -88,8 +89,7 @@ async def test_an_operators_action_reaches_the_station_and_its_answer_is_recorde
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_an_oversized_frame_closes_with_1009_and_a_note_and_the_neighbour_is_served(version, uvicorn_platform):
     identity, password = new_station(uvicorn_platform, version)
-    neighbour_identity, neighbour_password = new_station(uvicorn_platform, version)
-    async with simulated_station(version, identity=neighbour_identity, password=neighbour_password, url=uvicorn_platform.ocpp_url) as neighbour:
+    async with neighbour_station(uvicorn_platform) as neighbour:
         raw = await RawStation.open(uvicorn_platform.ocpp_url, identity=identity, password=password, ocpp_version=version)
         reply = await raw.call("BootNotification", BOOT[version])
         assert reply[0] == 3, reply
@@ -102,4 +102,4 @@ async def test_an_oversized_frame_closes_with_1009_and_a_note_and_the_neighbour_
             identity, lambda s: "1009" in (s["last_connection_error"] or ""), what="the note"
         )
         assert "65536" in seen["last_connection_error"]
-        assert await neighbour.heartbeat()
+        await neighbour.assert_served()
