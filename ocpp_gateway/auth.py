@@ -304,6 +304,8 @@ def station_authenticate(
             )
             if admission.accepted:
                 station_connection_secured(station=station, profile=admission.profile, client_cn=tls.client_cn)
+                # Again: a first connection's admission created its connection-security row,
+                # cached both ways like those the query read.
                 return AuthResult(_without_back_references(station), profile=admission.profile)
         reason = admission.reason
 

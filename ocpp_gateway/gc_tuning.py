@@ -54,14 +54,14 @@ def connection_closed(connection: object) -> None:
     _closed.append(weakref.ref(connection))
 
 
-def _closed_and_held() -> list[weakref.ref]:
-    """The closed connections that reference counting has not freed (upkeep thread)."""
+def _closed_and_held() -> int:
+    """How many closed connections reference counting has not freed (upkeep thread)."""
     global _closed
     # Swapped, not cleared: an append from the event loop meanwhile lands in `closed`, still read.
     closed, _closed = _closed, []
     held = [ref for ref in closed if ref() is not None]
     _closed[:0] = held
-    return held
+    return len(held)
 
 
 def warm_up() -> None:
@@ -95,7 +95,7 @@ def _maintain(stop: threading.Event) -> None:
     while not stop.wait(FREEZE_EVERY):
         started = time.monotonic()
         since = started - last_full
-        held = len(_closed_and_held())
+        held = _closed_and_held()
         if since >= UNFREEZE_EVERY or (held >= RECLAIM_AFTER and since >= RECLAIM_EVERY):
             gc.unfreeze()
             collected = gc.collect()

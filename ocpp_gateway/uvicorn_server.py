@@ -8,8 +8,9 @@ protocol in a reference cycle (its handler wrapped in a closure over itself).
 Like daphne here: no permessage-deflate (OCPP frames are small; a zlib state per station that
 offers it would cost more than the rest of its connection), no proxy headers (certificates.proxy
 decides whom to believe), no lifespan (nothing to start), keep-alive pings every 20 s, a large
-listen backlog (a reconnect storm opens thousands of connections at once). uvicorn has no handshake timeout of its own; the login admission
-(ocpp_gateway.auth.LoginAdmission) answers 503 to logins that would queue too long.
+listen backlog (a reconnect storm opens thousands of connections at once). uvicorn has no
+handshake timeout of its own; the login admission (ocpp_gateway.auth.LoginAdmission) answers 503
+to logins that would queue too long.
 """
 from __future__ import annotations
 
@@ -59,12 +60,12 @@ def serve(host: str, port: int) -> int:
     from django.conf import settings
 
     config = uvicorn.Config(
-        "switchplatform.asgi:application", host=host, port=port, loop="uvloop", http=GatewayHttpToolsProtocol,
-        ws=GatewayWebSocketProtocol, ws_per_message_deflate=False,
+        "switchplatform.asgi:application", host=host, port=port, loop="uvloop",
+        http=GatewayHttpToolsProtocol, ws=GatewayWebSocketProtocol, ws_per_message_deflate=False,
         # A larger frame closes the socket with 1009 while it arrives, not once it is buffered whole
         # (the consumer notes it on the station, as under daphne).
-        ws_max_size=settings.OCPP_MAX_FRAME_BYTES, lifespan="off", proxy_headers=False, server_header=False, backlog=4096,
-        access_log=False, log_level="warning",
+        ws_max_size=settings.OCPP_MAX_FRAME_BYTES,
+        lifespan="off", proxy_headers=False, server_header=False, backlog=4096, access_log=False, log_level="warning",
     )
     uvicorn.Server(config).run()
     return 0
