@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection
 
 from stations.models import NO_ERROR_CODES, EquipmentStatus, StationFault
-from switchplatform.prepared import placeholders
+from switchplatform.prepared import batch_cursor, in_values
 
 if TYPE_CHECKING:
     from stations.services import StatusReport
@@ -31,13 +30,10 @@ def _signature(status: str, error_code: str, error_info: str, vendor_error_code:
 
 
 def _open_fault_ids(station_ids: set[int]) -> list[int]:
-    # Plain SQL: asked once per status batch and nearly always empty (switchplatform.prepared.placeholders).
-    ids = list(station_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {StationFault._meta.db_table} WHERE cleared_at IS NULL AND station_id IN ({placeholders(ids)})",
-            ids,
-        )
+    # Plain SQL: asked once per status batch and nearly always empty (switchplatform.prepared.in_values).
+    where, params = in_values("station_id", station_ids)
+    with batch_cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {StationFault._meta.db_table} WHERE cleared_at IS NULL AND {where}", params)
         return [row[0] for row in cursor.fetchall()]
 
 

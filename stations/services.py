@@ -27,7 +27,7 @@ from stations.models import (
     password_hex,
     zaptec_password_warning,
 )
-from switchplatform.prepared import PreparedQuery, placeholders
+from switchplatform.prepared import PreparedQuery, batch_cursor, in_values
 
 logger = logging.getLogger(__name__)
 
@@ -211,12 +211,12 @@ def stations_reclaim(*, connections: dict[int, str]) -> int:
 
 def stations_mark_seen(*, station_ids: Iterable[int], at: datetime) -> None:
     """One UPDATE for every station that sent a frame since the last message-log flush."""
-    ids = list(station_ids)
-    if ids:
-        with connection.cursor() as cursor:
+    if station_ids:
+        where, params = in_values("id", station_ids)
+        with batch_cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Station._meta.db_table} SET last_seen = %s WHERE id IN ({placeholders(ids)})",
-                [connection.ops.adapt_datetimefield_value(at), *ids],
+                f"UPDATE {Station._meta.db_table} SET last_seen = %s WHERE {where}",
+                [connection.ops.adapt_datetimefield_value(at), *params],
             )
 
 
@@ -397,15 +397,16 @@ def station_statuses_notify(*, reports: Iterable[StatusReport]) -> int:
 
 def _equipment_keys(*, station_ids: set[int]) -> set[tuple[int, int, int | None]]:
     """(station id, EVSE id, connector id or None) of every EVSE and connector the stations have."""
-    ids = list(station_ids)
     evse_table, connector_table = EVSE._meta.db_table, Connector._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT station_id, evse_id FROM {evse_table} WHERE station_id IN ({placeholders(ids)})", ids)
+    with batch_cursor() as cursor:
+        where, params = in_values("station_id", station_ids)
+        cursor.execute(f"SELECT station_id, evse_id FROM {evse_table} WHERE {where}", params)
         keys: set[tuple[int, int, int | None]] = {(station_id, evse_id, None) for station_id, evse_id in cursor.fetchall()}
+        where, params = in_values("e.station_id", station_ids)
         cursor.execute(
             f"SELECT e.station_id, e.evse_id, c.connector_id FROM {connector_table} c "
-            f"JOIN {evse_table} e ON c.evse_id = e.id WHERE e.station_id IN ({placeholders(ids)})",
-            ids,
+            f"JOIN {evse_table} e ON c.evse_id = e.id WHERE {where}",
+            params,
         )
         keys.update(tuple(row) for row in cursor.fetchall())
     return keys
@@ -420,7 +421,7 @@ def _status_update_many(*, reports: list[StatusReport]) -> None:
     assignments = "status = %s, error_code = %s, error_info = %s, vendor_error_code = %s, status_at = %s"
     evse_rows = [_status_values(r) + [r.station.pk, r.evse_id] for r in reports if r.connector_id is None]
     connector_reports = [r for r in reports if r.connector_id is not None]
-    with connection.cursor() as cursor:
+    with batch_cursor() as cursor:
         if evse_rows:
             cursor.executemany(f"UPDATE {evse_table} SET {assignments} WHERE station_id = %s AND evse_id = %s", evse_rows)
         if connector_reports:

@@ -184,6 +184,13 @@ def _databases() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # psycopg prepares a statement a connection has run this often; Django turns that off for
+        # the sake of connection poolers. Only the batch writers' cursors can prepare (Django's
+        # bind on the client and never do): switchplatform.prepared.batch_cursor. Turn it off
+        # behind a transaction-pooling PgBouncer older than 1.21.
+        prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5 if prepared else None}
     return {"default": config}
 
 

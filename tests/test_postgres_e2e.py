@@ -128,3 +128,51 @@ async def test_a_frame_postgresql_cannot_store_costs_no_other_row(pg_platform):
     kept = rows[("nul-1", "in")]
     assert kept["payload"] is None and "quarantined row #" in kept["note"]
     assert rows[("nul-1", "out")]["action"] == "DataTransfer"
+
+
+async def test_a_status_report_postgresql_cannot_store_costs_no_other_report(pg_platform):
+    """The write buffer's statements on PostgreSQL run on psycopg's own cursor, parameters bound on the
+    server and statements prepared (switchplatform.prepared.batch_cursor): a text with NUL (valid JSON,
+    not storable in a text column) fails its batch; its station is still answered and its report
+    quarantined, and another station's report in the same moment is written."""
+    api = pg_platform.api
+    network = api.ensure_network("PG")["name"]
+    stations = {}
+    for role in ("bad", "good"):
+        identity, password = unique_identity(f"PG{role.upper()}"), station_password()
+        api.create_station(identity=identity, password=password, network=network)
+        raw = await RawStation.open(pg_platform.ocpp_url, identity=identity, password=password, ocpp_version="1.6")
+        stations[role] = (identity, raw)
+    try:
+        for identity, raw in stations.values():
+            booted = await raw.call("BootNotification", {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"})
+            assert booted[2]["status"] == "Accepted"
+            # The connector's first report creates its row; the reports below update it (the batch path).
+            assert (await raw.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}))[0] == 3
+        for _round in range(3):  # the prepared statements are used from the fifth run on a connection
+            answers = await asyncio.gather(
+                stations["bad"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "info": "a\u0000b"}),
+                stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}),
+            )
+            assert [answer[0] for answer in answers] == [3, 3]  # both answered: stored or quarantined, not lost
+            answers = await asyncio.gather(
+                stations["bad"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
+                stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
+            )
+            assert [answer[0] for answer in answers] == [3, 3]
+        assert (await stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}))[0] == 3
+    finally:
+        for _identity, raw in stations.values():
+            await raw.close()
+
+    def connector(role: str) -> dict:
+        [evse] = [e for e in api.station(stations[role][0])["evses"] if e["evse_id"] == 1]
+        return evse["connectors"][0]
+
+    assert connector("good")["status"] == "Preparing"
+    assert connector("bad")["status"] == "Available" and not connector("bad")["faulted"]
+    admin = pg_platform.admin()
+    page = admin.page("/admin/ocpp_gateway/quarantinedrow/?kind__exact=status")
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page.split("<tbody>", 1)[1].split("</tbody>", 1)[0], flags=re.S)
+    assert len([row for row in rows if stations["bad"][0] in row]) == 3  # one per Faulted report
+    assert stations["good"][0] not in admin.page("/admin/ocpp_gateway/quarantinedrow/")

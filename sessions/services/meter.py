@@ -18,7 +18,7 @@ from sessions.readings import MeterReport, Reading
 from sessions.services.bookkeeping import AGGREGATE_FIELDS, in_window, merge_readings, v16_session
 from stations.models import Station
 from stations.services import station_inputs_ignored
-from switchplatform.prepared import placeholders
+from switchplatform.prepared import batch_cursor, in_values
 
 SAMPLE_COLUMNS = ["session_id", "station_id", "evse_id", "timestamp", "context", "energy_wh", "power_w", "current_a", "soc"]
 
@@ -46,7 +46,7 @@ def samples_insert(rows: list[tuple[Any, ...]]) -> None:
         f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {MeterSample._meta.db_table} "
         f"({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join(['%s'] * len(SAMPLE_COLUMNS))}) {suffix}"
     )
-    with connection.cursor() as cursor:
+    with batch_cursor() as cursor:
         for start in range(0, len(rows), 500):
             cursor.executemany(sql, rows[start : start + 500])
 
@@ -85,12 +85,13 @@ def _active_sessions_on(*, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, i
         return {}
     wanted = set(keys)
     station_ids = list({k[0] for k in keys})
-    with connection.cursor() as cursor:
+    where, params = in_values("station_id", station_ids)
+    with batch_cursor() as cursor:
         # Plain SQL first: most batches come from stations not charging, and the ORM's compile of
-        # the locking query cost more than running it (switchplatform.prepared.placeholders).
+        # the locking query cost more than running it (switchplatform.prepared.in_values).
         cursor.execute(
-            f"SELECT 1 FROM {Session._meta.db_table} WHERE status = %s AND station_id IN ({placeholders(station_ids)}) LIMIT 1",
-            [SessionStatus.ACTIVE.value, *station_ids],
+            f"SELECT 1 FROM {Session._meta.db_table} WHERE status = %s AND {where} LIMIT 1",
+            [SessionStatus.ACTIVE.value, *params],
         )
         if cursor.fetchone() is None:
             return {}
