@@ -21,7 +21,9 @@ class Message(models.Model):
         CALLRESULT = 3, "CALLRESULT"
         CALLERROR = 4, "CALLERROR"
 
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the (station, -time) index below serves every lookup by station, and the
+    # log's write path pays for each index on every row (issue 17).
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="messages", db_index=False)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     # Null for a frame that is not OCPP-J at all (not JSON, binary, oversized).
     message_type = models.PositiveSmallIntegerField(choices=Type.choices, null=True, blank=True)

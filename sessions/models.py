@@ -119,7 +119,8 @@ class MeterSample(models.Model):
     """One meterValue: the readings of one timestamp, for charts. Bulk-inserted."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="samples", null=True, blank=True)
-    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="meter_samples")
+    # No index of its own: sample_evse_time (station, EVSE, time) serves every lookup by station (issue 17).
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="meter_samples", db_index=False)
     evse_id = models.PositiveIntegerField("EVSE", help_text="1.6: the connectorId.")
     timestamp = models.DateTimeField()
     context = models.CharField(max_length=30, blank=True)
