@@ -123,11 +123,12 @@ def batch_cursor() -> Iterator[Any]:
     """The cursor for the batch writers' plain SQL (message log, status and meter reports).
 
     On PostgreSQL, psycopg's own cursor: it binds the parameters on the server, and the connection
-    prepares a statement it has run a few times (OPTIONS prepare_threshold, settings.py), so the
-    server parses and plans each of these once per connection. Django's cursor quotes every value
-    into the SQL text in Python, and the server parses and plans every statement again: measured
-    on the gateway's flat-out load (1,000 stations), that was a third of PostgreSQL's CPU and most
-    of the write buffer's batch time (issue 17). Its errors become Django's, as on Django's cursor.
+    prepares what it runs again and again (executemany at once, execute from its fifth run: OPTIONS
+    prepare_threshold, settings.py), so the server parses and plans each statement once per
+    connection. Django's cursor quotes every value into the SQL text in Python, and the server parses
+    and plans every statement again: on the gateway's flat-out load (1,000 stations) that was a fifth
+    of PostgreSQL's CPU and a third of the write buffer's batch time (issue 17). Its errors become
+    Django's, as on Django's cursor.
     Elsewhere, Django's cursor."""
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":

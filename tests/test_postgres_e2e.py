@@ -149,7 +149,7 @@ async def test_a_status_report_postgresql_cannot_store_costs_no_other_report(pg_
             assert booted[2]["status"] == "Accepted"
             # The connector's first report creates its row; the reports below update it (the batch path).
             assert (await raw.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}))[0] == 3
-        for _round in range(3):  # the prepared statements are used from the fifth run on a connection
+        for _round in range(3):  # executemany prepares its statement at once, execute() from its fifth run
             answers = await asyncio.gather(
                 stations["bad"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "info": "a\u0000b"}),
                 stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}),
