@@ -134,7 +134,8 @@ async def test_a_status_report_postgresql_cannot_store_costs_no_other_report(pg_
     """The write buffer's statements on PostgreSQL run on psycopg's own cursor, parameters bound on the
     server and statements prepared (switchplatform.prepared.batch_cursor): a text with NUL (valid JSON,
     not storable in a text column) fails its batch; its station is still answered and its report
-    quarantined, and another station's report in the same moment is written."""
+    quarantined, and the other stations are served: one reporting at the same moment (its reports
+    written, answered and logged), one heartbeating (answered and logged)."""
     api = pg_platform.api
     network = api.ensure_network("PG")["name"]
     stations = {}
@@ -143,27 +144,31 @@ async def test_a_status_report_postgresql_cannot_store_costs_no_other_report(pg_
         api.create_station(identity=identity, password=password, network=network)
         raw = await RawStation.open(pg_platform.ocpp_url, identity=identity, password=password, ocpp_version="1.6")
         stations[role] = (identity, raw)
-    try:
-        for identity, raw in stations.values():
-            booted = await raw.call("BootNotification", {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"})
-            assert booted[2]["status"] == "Accepted"
-            # The connector's first report creates its row; the reports below update it (the batch path).
-            assert (await raw.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}))[0] == 3
-        for _round in range(3):  # executemany prepares its statement at once, execute() from its fifth run
-            answers = await asyncio.gather(
-                stations["bad"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "info": "a\u0000b"}),
-                stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}),
-            )
-            assert [answer[0] for answer in answers] == [3, 3]  # both answered: stored or quarantined, not lost
-            answers = await asyncio.gather(
-                stations["bad"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
-                stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
-            )
-            assert [answer[0] for answer in answers] == [3, 3]
-        assert (await stations["good"][1].call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}))[0] == 3
-    finally:
-        for _identity, raw in stations.values():
-            await raw.close()
+    bad, good = stations["bad"][1], stations["good"][1]
+    async with neighbour_station(pg_platform, network=network) as neighbour:
+        try:
+            for raw in (bad, good):
+                booted = await raw.call("BootNotification", {"chargePointVendor": "RawCo", "chargePointModel": "Raw-1"})
+                assert booted[2]["status"] == "Accepted"
+                # The connector's first report creates its row; the reports below update it (the batch path).
+                assert (await raw.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}))[0] == 3
+            for _round in range(3):  # executemany prepares its statement at once, execute() from its fifth run
+                answers = await asyncio.gather(
+                    bad.call("StatusNotification", {"connectorId": 1, "errorCode": "OtherError", "status": "Faulted", "info": "a\u0000b"}),
+                    good.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}),
+                    neighbour.assert_served(),
+                )
+                assert [answer[0] for answer in answers[:2]] == [3, 3]  # both answered: stored or quarantined, not lost
+                answers = await asyncio.gather(
+                    bad.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
+                    good.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"}),
+                )
+                assert [answer[0] for answer in answers] == [3, 3]
+            assert (await good.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Preparing"}))[0] == 3
+        finally:
+            for raw in (bad, good):
+                await raw.close()
+        await neighbour.assert_served()
 
     def connector(role: str) -> dict:
         [evse] = [e for e in api.station(stations[role][0])["evses"] if e["evse_id"] == 1]
@@ -171,6 +176,9 @@ async def test_a_status_report_postgresql_cannot_store_costs_no_other_report(pg_
 
     assert connector("good")["status"] == "Preparing"
     assert connector("bad")["status"] == "Available" and not connector("bad")["faulted"]
+    # The reporting neighbour's log: each of its 8 StatusNotifications and each answer.
+    logged = api.results("/api/messages/", station=stations["good"][0], action="StatusNotification")
+    assert sorted((row["direction"], row["message_type"]) for row in logged) == [("in", "CALL")] * 8 + [("out", "CALLRESULT")] * 8
     admin = pg_platform.admin()
     page = admin.page("/admin/ocpp_gateway/quarantinedrow/?kind__exact=status")
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page.split("<tbody>", 1)[1].split("</tbody>", 1)[0], flags=re.S)
