@@ -10,6 +10,9 @@ import json
 import time
 from typing import Any
 
+import pytest
+from websockets.exceptions import InvalidStatus
+
 from simulator.base import open_websocket
 
 _ids = itertools.count(1)
@@ -81,3 +84,19 @@ def meter_values(version: str, wh: int, *, at: str | None = None) -> tuple[str, 
     if version == "2.0.1":
         return "MeterValues", {"evseId": 1, "meterValue": [{"timestamp": at, "sampledValue": [{"value": wh}]}]}
     return "MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": at, "sampledValue": [{"value": str(wh), "unit": "Wh"}]}]}
+
+
+async def refused_response(url: str, *, subprotocol: str | list[str], headers: dict[str, str]):
+    """The HTTP answer of a handshake the platform refused (the test fails if the websocket opens)."""
+    with pytest.raises(InvalidStatus) as refused:
+        websocket = await open_websocket(url, subprotocols=[subprotocol] if isinstance(subprotocol, str) else subprotocol, headers=headers)
+        await websocket.close()
+    return refused.value.response
+
+
+async def refused_status(url: str, *, subprotocol: str | list[str], headers: dict[str, str]) -> int:
+    response = await refused_response(url, subprotocol=subprotocol, headers=headers)
+    if response.status_code == 401:
+        # RFC 7235 §3.1: a 401 names the scheme (TC_A_02 / TC_A_03 / 1.6 TC_085 expect 401).
+        assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+    return response.status_code

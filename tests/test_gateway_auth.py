@@ -4,30 +4,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from websockets.exceptions import InvalidStatus
 
-from simulator import basic_auth_header, open_websocket
+from simulator import basic_auth_header
+from tests.raw_station import refused_response, refused_status
 from tests.servers import simulated_station, unique_identity
 
 pytestmark = pytest.mark.e2e
 
 VERSIONS = ["1.6", "2.0.1"]
 SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
-
-
-async def refused_response(url: str, *, subprotocol: str | list[str], headers: dict[str, str]):
-    with pytest.raises(InvalidStatus) as refused:
-        websocket = await open_websocket(url, subprotocols=[subprotocol] if isinstance(subprotocol, str) else subprotocol, headers=headers)
-        await websocket.close()
-    return refused.value.response
-
-
-async def refused_status(url: str, *, subprotocol: str | list[str], headers: dict[str, str]) -> int:
-    response = await refused_response(url, subprotocol=subprotocol, headers=headers)
-    if response.status_code == 401:
-        # RFC 7235 §3.1: a 401 names the scheme (TC_A_02 / TC_A_03 / 1.6 TC_085 expect 401).
-        assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
-    return response.status_code
 
 
 @pytest.mark.parametrize("version", VERSIONS)

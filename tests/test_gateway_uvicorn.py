@@ -14,10 +14,9 @@ from websockets.exceptions import ConnectionClosed
 from simulator import basic_auth_header
 from tests.conftest import RedisPlatform
 from tests.neighbours import neighbour_station
-from tests.raw_station import BOOT, SYNTAX
+from tests.raw_station import BOOT, SYNTAX, refused_status
 from tests.scripted_station import act, final
 from tests.servers import RawStation, simulated_station, station_password, unique_identity
-from tests.test_gateway_auth import refused_status
 
 pytestmark = pytest.mark.e2e
 
