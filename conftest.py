@@ -7,6 +7,11 @@
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+
 import pytest
 
 from locations.models import Location
@@ -94,3 +99,30 @@ def station_b(network_b, location_b) -> Station:
     return station_create(
         network=network_b, location=location_b, identity="CP-B-1", name="Station B1", password=STATION_PASSWORD
     )
+
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> Iterator[None]:
+    """The test database is a SQLite file in RAM, as the platform runs it (WAL, busy timeout).
+
+    Django's default for tests, an in-memory database with a shared cache, answers a write that
+    meets another thread's read with "database table is locked" at once: the busy timeout does not
+    apply there. The gateway's threads (login, database, batch writers) meet that way in tests
+    that connect two stations back to back; a file in WAL mode lets readers and a writer overlap
+    and makes writers wait their turn, as in production.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        yield
+        return
+    directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    name = os.path.join(directory, f"switch-test-{os.getpid()}.sqlite3")
+    database.setdefault("TEST", {})["NAME"] = name
+    yield
+    # Django deletes the database file; SQLite's WAL and shared-memory files are left to us.
+    for leftover in (name, f"{name}-wal", f"{name}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(leftover)
