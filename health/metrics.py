@@ -52,6 +52,12 @@ command_seconds = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
     registry=registry,
 )
+reads_after_boot_deferred = Gauge(
+    "switch_reads_after_boot_deferred",
+    "Configuration reads after boot waiting for a reconnect storm's logins to slow down (ocpp_gateway.after_boot).",
+    ["node"],
+    registry=registry,
+)
 batch_flush_seconds = Histogram(
     "switch_batch_flush_seconds",
     "Writing one batch of the gateway's buffers (message log, status and meter reports) to the database.",

@@ -31,7 +31,7 @@ from ocpp.messages import Call, CallError, MessageType
 from certificates.proxy import tls_info
 from certificates.redaction import redact_secrets
 from health import metrics
-from ocpp_gateway import gc_tuning
+from ocpp_gateway import after_boot, gc_tuning
 from ocpp_gateway.auth import AuthResult, LoginAdmission, station_authenticate
 from ocpp_gateway.ratelimit import FrameRate
 from ocpp_gateway.message_log import buffer as message_log
@@ -324,7 +324,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         # On the auth threads, not the shared database thread: PBKDF2 takes ~15 ms (releasing the
         # GIL) and a reconnect storm must not queue every station's frames behind the hashing.
         authenticate = database_sync_to_async(_authenticate_unless_stale, thread_sensitive=False, executor=_auth_pool)
-        deadline = _admission.admit(time.monotonic())
+        now = time.monotonic()
+        # A storm's logins go before the configuration reads of the stations already booted.
+        after_boot.reads.login(now)
+        deadline = _admission.admit(now)
         if deadline is None:
             # Too many logins ahead to serve this one in time: come back later (reconnect storms).
             await refuse_handshake(self, 503, (b"retry-after", LoginAdmission.retry_after()))

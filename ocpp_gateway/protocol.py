@@ -49,7 +49,7 @@ from ocpp.messages import Call, CallError, CallResult, MessageType
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 
-from ocpp_gateway import schemas
+from ocpp_gateway import after_boot, schemas
 from ocpp_gateway.lean_queue import LeanQueue
 
 if TYPE_CHECKING:
@@ -589,3 +589,21 @@ class GatewayChargePoint:
 
     def start_task(self, coro) -> asyncio.Task:
         return self.consumer.start_task(coro)
+
+    def start_read_after_boot(self, read: Callable[[], Awaitable[None]]) -> None:
+        """Start the configuration read of a boot now, or once a reconnect storm's logins slow down
+        (ocpp_gateway.after_boot); dropped if the station is gone by then.
+
+        ``read``, a method of this charge point, is held weakly: a station that leaves while its
+        read waits is freed at once, not kept (with its consumer) until the queue reaches it.
+        """
+        weak_read = weakref.WeakMethod(read)
+
+        def start() -> bool:
+            read = weak_read()
+            if read is None or read.__self__.consumer.charge_point is not read.__self__:
+                return False
+            read.__self__.start_task(read())
+            return True
+
+        after_boot.reads.start(start)

@@ -60,7 +60,7 @@ class ChargePoint16(
     @after(Action.boot_notification)
     def after_boot_notification(self, **kwargs) -> None:
         if self.configuration_read_due():
-            self.start_task(self.read_configuration())
+            self.start_read_after_boot(self.read_configuration)
 
     async def read_configuration(self) -> None:
         """GetConfiguration with no keys: the station reports every key it has (1.6 §5.8)."""

@@ -62,7 +62,7 @@ class ChargePoint201(
     @after(Action.boot_notification)
     def after_boot_notification(self, **kwargs) -> None:
         if self.configuration_read_due():
-            self.start_task(self.read_device_model())
+            self.start_read_after_boot(self.read_device_model)
 
     async def read_device_model(self) -> None:
         """GetBaseReport FullInventory; the data arrives in NotifyReport parts (2.0.1 B07)."""
