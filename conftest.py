@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -120,9 +121,25 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
         return
     directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
     name = os.path.join(directory, f"switch-test-{os.getpid()}.sqlite3")
+    _remove_stale_test_databases(directory)
     database.setdefault("TEST", {})["NAME"] = name
     yield
     # Django deletes the database file; SQLite's WAL and shared-memory files are left to us.
     for leftover in (name, f"{name}-wal", f"{name}-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.remove(leftover)
+
+
+def _remove_stale_test_databases(directory: str) -> None:
+    """Files of earlier runs that were killed before their teardown (a RAM disk keeps them until reboot)."""
+    for path in glob.glob(os.path.join(directory, "switch-test-*.sqlite3*")):
+        pid = os.path.basename(path).split("-")[2].split(".")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        except PermissionError:
+            pass  # another user's live run

@@ -58,6 +58,15 @@ async def test_a_storms_logins_go_first_and_the_reads_follow_once_they_slow_down
             n += 1
 
     logins = asyncio.create_task(storm())
+    try:
+        await _while_storming(stations, booting, leaving)
+    finally:
+        storming = False
+        await logins
+    await _after_the_storm(stations, booting, caplog)
+
+
+async def _while_storming(stations, booting, leaving) -> None:
     deadline = time.monotonic() + 10
     while not after_boot.reads.storming(time.monotonic()):
         assert time.monotonic() < deadline, "the logins never counted as a storm"
@@ -73,8 +82,8 @@ async def test_a_storms_logins_go_first_and_the_reads_follow_once_they_slow_down
     alive = [start for start in after_boot.reads._queue if start.__closure__[0].cell_contents() is not None]
     assert len(alive) == 1
 
-    storming = False
-    await logins
+
+async def _after_the_storm(stations, booting, caplog) -> None:
     request = await booting.receive()
     assert request[0] == 2 and request[2] == "GetConfiguration"
     await booting.reply(request[1], {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]})
