@@ -11,6 +11,8 @@ from ocpp.v16 import call as call16
 from conftest import STATION_PASSWORD
 from health import metrics
 from ocpp_gateway import after_boot
+from ocpp_gateway.message_log import buffer as message_log
+from ocpp_gateway.models import Message
 from ocpp_gateway.tests.conftest import communicator
 from stations.models import ConfigurationKey, StationState
 from stations.services import station_create
@@ -73,10 +75,16 @@ async def _while_storming(stations, booting, leaving) -> None:
         await asyncio.sleep(0.05)
 
     # The boots themselves are answered at once; only the reads wait.
-    for station in (booting, leaving):
-        assert (await station.call(BOOT))[2]["status"] == "Accepted"
+    for n, station in ((0, booting), (4, leaving)):
+        assert (await station.call(BOOT, unique_id=f"boot-{n}"))[2]["status"] == "Accepted"
+    # A malformed frame from one station: a CALLERROR for it, nothing for its neighbour's queued read.
+    refused = await leaving.send_raw('[2,"bad-4","Heartbeat",')
+    assert refused[0] == 4 and refused[1] == "bad-4"
     assert await booting.comm.receive_nothing(timeout=1.0)
     assert after_boot.reads.deferred == 2 and deferred_gauge() == "2.0"
+    await message_log.flush()
+    logged = [m async for m in Message.objects.filter(station=stations[0]).values_list("direction", "unique_id")]
+    assert sorted(logged) == [("in", "boot-0"), ("out", "boot-0")]
     await leaving.comm.disconnect()  # gone before its turn: its read is dropped
     # ... and the queue did not keep the station's connection alive meanwhile (held weakly).
     alive = [start for start in after_boot.reads._queue if start.__closure__[0].cell_contents() is not None]
