@@ -102,7 +102,6 @@ def station_b(network_b, location_b) -> Station:
     )
 
 
-
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> Iterator[None]:
     """The test database is a SQLite file in RAM, as the platform runs it (WAL, busy timeout).

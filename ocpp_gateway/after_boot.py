@@ -57,7 +57,7 @@ class AfterBootReads:
             self._queue.clear()
             self._drainer = None
         self._queue.append(start)
-        metrics.reads_after_boot_deferred.labels(metrics.NODE).set(len(self._queue))
+        self._publish()
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
 
@@ -75,7 +75,10 @@ class AfterBootReads:
             while self._queue and started < per_tick:
                 # A station gone meanwhile costs nothing and no turn.
                 started += bool(self._queue.popleft()())
-            metrics.reads_after_boot_deferred.labels(metrics.NODE).set(len(self._queue))
+            self._publish()
+
+    def _publish(self) -> None:
+        metrics.reads_after_boot_deferred.labels(metrics.NODE).set(len(self._queue))
 
 
 reads = AfterBootReads()
