@@ -487,10 +487,9 @@ def warm_up(url: str, identities: list[str], args) -> None:
         swarm.close()
     connected = sum(r["connected"] for r in reports)
     print(f"[platform] warm-up: {connected} stations connected and booted once in {time.perf_counter() - started:.1f}s (not measured)", flush=True)
-    # Their disconnects written, and one pass of the node's gc upkeep (every 10 s). Closed
-    # connections are freed by reference counting; a full collection in the measured phases
-    # (gc_tuning: only when closed connections are still held) shows in daphne's log as a
-    # "generation 2 pause".
+    # Their disconnects written. Closed connections are freed by reference counting; a full
+    # collection in the measured phases (gc_tuning: only when closed connections are still held
+    # 30 s after they closed) shows in the node's log as a "generation 2 pause".
     time.sleep(12)
 
 

@@ -49,6 +49,7 @@ def fast_upkeep(monkeypatch):
     monkeypatch.setattr(gc_tuning, "FREEZE_EVERY", 0.05)
     monkeypatch.setattr(gc_tuning, "RECLAIM_AFTER", 3)
     monkeypatch.setattr(gc_tuning, "RECLAIM_EVERY", 0.0)
+    monkeypatch.setattr(gc_tuning, "HELD_AFTER", 0.0)
     monkeypatch.setattr(gc_tuning, "_closed", [])
     before = gc.get_threshold()
     stop = gc_tuning.tune(warm=False)
@@ -88,3 +89,34 @@ def test_closed_connections_freed_by_reference_counting_cost_no_full_collection(
     time.sleep(0.5)  # ten upkeep passes
     assert bystander() is not None
     assert gc_tuning._closed == []
+
+
+def test_closed_connections_still_finishing_cost_no_full_collection(fast_upkeep, monkeypatch):
+    # A mass disconnect: every connection stays alive a moment after it closed (its disconnect
+    # being written). Counted as held, that cost a full collection over the whole heap for nothing.
+    monkeypatch.setattr(gc_tuning, "HELD_AFTER", 2.0)
+    bystander = _frozen_dead_cycle()
+    finishing = [Connection() for _ in range(10)]
+    for connection in finishing:
+        gc_tuning.connection_closed(connection)
+    time.sleep(0.5)  # ten upkeep passes while they finish
+    assert bystander() is not None
+    del finishing, connection  # finished: freed by reference counting
+    time.sleep(2.5)  # past HELD_AFTER
+    assert bystander() is not None
+    assert gc_tuning._closed == []
+
+
+def test_a_connection_held_past_the_grace_is_reclaimed(fast_upkeep, monkeypatch):
+    monkeypatch.setattr(gc_tuning, "HELD_AFTER", 0.5)
+    connections = [Connection() for _ in range(3)]
+    for connection in connections:
+        connection.self = connection
+    gc.freeze()
+    held = [weakref.ref(connection) for connection in connections]
+    for connection in connections:
+        gc_tuning.connection_closed(connection)
+    closed_at = time.monotonic()
+    del connections, connection
+    assert _until(lambda: all(ref() is None for ref in held))
+    assert time.monotonic() - closed_at >= 0.5
