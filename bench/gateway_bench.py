@@ -37,6 +37,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import re
 import resource
 import sqlite3
 import statistics
@@ -316,9 +317,11 @@ class Swarm:
 # --- The bare server (runs in its own process) ------------------------------------------------------
 
 
-def bare_server_process(port: int, ready) -> None:
+def bare_server_process(port: int, ready, pause_log: str) -> None:
     raise_fd_limit()
     import logging
+
+    log_collector_pauses(pause_log)
 
     import websockets
     from ocpp import messages
@@ -361,6 +364,42 @@ def bare_server_process(port: int, ready) -> None:
     asyncio.run(main())
 
 
+# --- Collector pauses ------------------------------------------------------------------------------
+
+# A pause of the server's garbage collector stalls every station's frames at once: one of a few
+# hundred ms in the steady phase is that phase's p99. Both servers log them in the same words (the
+# platform's node: ocpp_gateway.gc_tuning), so a run shows whose collector made whose tail.
+SLOW_PAUSE = 0.05
+PAUSE_LINE = re.compile(r"gc: generation (\d) pause (\d+) ms")
+
+
+def log_collector_pauses(path: str) -> None:
+    """In the bare server's process: append each collector pause over SLOW_PAUSE to `path`."""
+    started: list[float] = []
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[:] = [time.thread_time()]
+        elif started and (pause := time.thread_time() - started[0]) > SLOW_PAUSE:
+            with open(path, "a") as out:
+                out.write(f"gc: generation {info['generation']} pause {pause * 1000:.0f} ms\n")
+
+    gc.callbacks.append(watch)
+
+
+def log_size(path: Path | None) -> int:
+    return path.stat().st_size if path and path.exists() else 0
+
+
+def pauses_since(path: Path | None, offset: int) -> list[float]:
+    """The collector pauses (ms) logged to `path` after `offset`."""
+    if not path or not path.exists():
+        return []
+    with open(path, "rb") as log:
+        log.seek(offset)
+        return [float(match.group(2)) for match in PAUSE_LINE.finditer(log.read().decode(errors="replace"))]
+
+
 # --- Orchestration -------------------------------------------------------------------------------------
 
 
@@ -385,6 +424,7 @@ class Result:
     persisted_per_s: float | None = None
     rss_before_mb: float = 0.0
     rss_after_mb: float = 0.0
+    steady_gc_pauses_ms: list = field(default_factory=list)
 
     @property
     def rss_per_station_kb(self) -> float:
@@ -434,7 +474,7 @@ def install_platform(root: Path, env: dict):
     return platform
 
 
-def run_swarm(result: Result, url: str, identities: list[str], args, server_pid: int, db_path: Path | None, rss_before: float | None = None) -> Result:
+def run_swarm(result: Result, url: str, identities: list[str], args, server_pid: int, db_path: Path | None, rss_before: float | None = None, pause_log: Path | None = None) -> Result:
     result.rss_before_mb = rss_mb(server_pid) if rss_before is None else rss_before
     print(f"[{result.name}] connecting {len(identities)} stations with {args.workers} client processes ...", flush=True)
     cpu0 = cpu_seconds(server_pid)
@@ -451,7 +491,9 @@ def run_swarm(result: Result, url: str, identities: list[str], args, server_pid:
         print(f"[{result.name}] {result.connected} connected in {result.connect_seconds:.1f}s using {result.connect_server_cpu_s:.1f} CPU-s of the server; RSS {result.rss_before_mb:.0f} -> {result.rss_after_mb:.0f} MB", flush=True)
 
         print(f"[{result.name}] steady: one message per station every {args.interval}s for {args.steady}s ...", flush=True)
+        offset = log_size(pause_log)
         reports = swarm.command("steady", args.steady, args.interval)
+        result.steady_gc_pauses_ms = pauses_since(pause_log, offset)
         latencies = [x for r in reports for x in r["latencies"]]
         result.steady_calls = len(latencies)
         result.steady_timeouts = sum(r["timeouts"] for r in reports)
@@ -535,7 +577,7 @@ def bench_platform(args) -> Result:
             rss_before = rss_mb(daphne.process.pid)
             if not (args.first_connect or args.cold):  # a warm-up would verify the credentials
                 warm_up(daphne.ocpp_url, identities, args)
-            return run_swarm(Result("platform"), daphne.ocpp_url, identities, args, daphne.process.pid, platform_database(platform), rss_before=rss_before)
+            return run_swarm(Result("platform"), daphne.ocpp_url, identities, args, daphne.process.pid, platform_database(platform), rss_before=rss_before, pause_log=daphne.process.log_path)
         finally:
             platform.stop()
 
@@ -546,13 +588,14 @@ def bench_bare(args) -> Result:
     port = free_port()
     ctx = mp.get_context("spawn")
     ready = ctx.Event()
-    server = ctx.Process(target=bare_server_process, args=(port, ready), daemon=True)
+    pause_log = Path(tempfile.mkdtemp(prefix="switch-bench-bare-")) / "gc-pauses.log"
+    server = ctx.Process(target=bare_server_process, args=(port, ready, str(pause_log)), daemon=True)
     server.start()
     try:
         if not ready.wait(30):
             raise RuntimeError("the bare server did not start")
         identities = [f"BARE-{n:05d}" for n in range(args.stations)]
-        return run_swarm(Result("bare"), f"ws://127.0.0.1:{port}/ocpp/", identities, args, server.pid, None)
+        return run_swarm(Result("bare"), f"ws://127.0.0.1:{port}/ocpp/", identities, args, server.pid, None, pause_log=pause_log)
     finally:
         server.kill()
         server.join(5)
@@ -572,6 +615,9 @@ def report(results: list[Result], args) -> None:
         )
         for failure in r.connect_failures[:3]:
             print(f"           connect failure: {failure}")
+    print("collector pauses over 50 ms in the steady phase: " + "; ".join(
+        f"{r.name} {', '.join(f'{ms:.0f} ms' for ms in r.steady_gc_pauses_ms) or 'none'}" for r in results
+    ))
     by_name = {r.name: r for r in results}
     if "platform" in by_name and "bare" in by_name and by_name["bare"].flat_calls_per_s:
         ratio = by_name["platform"].flat_calls_per_s / by_name["bare"].flat_calls_per_s
@@ -597,7 +643,10 @@ def report(results: list[Result], args) -> None:
             # issue 17: the same run's bare server is the yardstick.
             checks.append(("ratio >= 0.6", p.flat_calls_per_s / b.flat_calls_per_s >= 0.6))
             checks.append((f"booted within 3x bare ({p.connect_seconds / max(b.connect_seconds, 1e-9):.1f}x)", p.connect_seconds <= 3 * b.connect_seconds))
-            checks.append(("steady p99 <= bare", p.steady_p99_ms <= b.steady_p99_ms))
+            # The bare server's p99 is either its own collector's pause (hundreds of ms) or, with none
+            # in the window, a few ms that a platform which answers after its commit cannot match.
+            bare_paused = "bare's collector paused in the window" if b.steady_gc_pauses_ms else "no pause of bare's collector in the window"
+            checks.append((f"steady p99 <= bare ({bare_paused})", p.steady_p99_ms <= b.steady_p99_ms))
         checks.append(("<= 30 KB RSS per station", p.rss_per_station_kb <= 30))
         print("targets: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in checks))
     if args.json:
