@@ -63,23 +63,27 @@ def connection_closed(connection: object) -> None:
     _closed.append((time.monotonic(), weakref.ref(connection)))
 
 
-def _closed_and_held(now: float) -> int:
-    """How many connections closed at least HELD_AFTER ago reference counting has not freed
-    (upkeep thread)."""
+def _retain(keep) -> list[tuple[float, weakref.ref]]:
+    """Keep the closed connections for which keep((closed_at, ref)) is true; return them."""
     global _closed
     # Swapped, not cleared: an append from the event loop meanwhile lands in `closed`, still read.
     closed, _closed = _closed, []
-    alive = [(closed_at, ref) for closed_at, ref in closed if ref() is not None]
-    _closed[:0] = alive
+    kept = [entry for entry in closed if keep(entry)]
+    _closed[:0] = kept
+    return kept
+
+
+def _closed_and_held(now: float) -> int:
+    """How many connections closed at least HELD_AFTER ago reference counting has not freed
+    (upkeep thread)."""
+    alive = _retain(lambda entry: entry[1]() is not None)
     return sum(1 for closed_at, _ in alive if now - closed_at >= HELD_AFTER)
 
 
 def _forget_held(now: float) -> None:
     """After a full collection: those held still alive are alive (a remote action finishing), not
     garbage, and are not counted again; those within HELD_AFTER are still watched."""
-    global _closed
-    closed, _closed = _closed, []
-    _closed[:0] = [(closed_at, ref) for closed_at, ref in closed if now - closed_at < HELD_AFTER]
+    _retain(lambda entry: now - entry[0] < HELD_AFTER)
 
 
 def warm_up() -> None:
